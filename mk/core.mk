@@ -1,0 +1,36 @@
+# Core: environment, run, quality, tests, benchmark.
+
+.PHONY: setup run lint fmt test test-unit test-integration bench clean
+
+$(VENV)/.synced: pyproject.toml uv.lock
+	@command -v uv >/dev/null || python3 -m pip install --quiet "uv==$(UV_VERSION)"
+	uv sync --frozen --all-groups
+	@touch $@
+
+setup: $(VENV)/.synced ## create .venv with every Python dependency from uv.lock (idempotent)
+
+run: setup ## serve the app under gunicorn on $PORT (default 8000) with the active model
+	GIT_SHA=$$(git rev-parse --short HEAD 2>/dev/null || echo unknown) \
+		$(VENV)/bin/gunicorn --config app/gunicorn.conf.py "app:create_app()"
+
+lint: setup ## ruff, yamllint, shellcheck (hadolint and friends run in `make validate`)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/yamllint --strict .
+	git ls-files -z -- '*.sh' '.ci/run' | xargs -0 -r $(VENV)/bin/shellcheck
+
+fmt: setup ## format the Python code
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+test: setup ## the test suite: unit, integration (real gunicorn, real Prometheus), infra contracts
+	$(PY) -m pytest
+
+test-unit: setup ## only the fast unit tests
+	$(PY) -m pytest tests/unit
+
+bench: setup ## benchmark: this app vs a bare Flask app under the same gunicorn, as ratios
+	$(PY) scripts/bench.py
+
+clean: ## remove caches and build output (keeps .venv)
+	rm -rf build dist .pytest_cache .ruff_cache .hypothesis reports
