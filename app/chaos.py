@@ -1,0 +1,83 @@
+"""Fault injection for demos: added latency, an error rate, readiness off.
+
+Registered only when CHAOS_ENABLED is true (off by default in production), so otherwise
+every /chaos URL is a plain 404. The toggles live in the shared state page, so one call
+changes the behaviour of every worker. Faults hit the API routes only: probes and /metrics
+keep telling the truth about the incident.
+"""
+
+import random
+import time
+
+from flask import Blueprint, Flask, current_app, jsonify, request
+
+from app.errors import ApiError
+from app.requests import json_object
+
+chaos_blueprint = Blueprint("chaos", __name__, url_prefix="/chaos")
+
+MAX_LATENCY_SECONDS = 10.0  # stays below gunicorn's worker timeout
+_AFFECTED_PREFIX = "/api/"
+_random = random.Random()  # noqa: S311 - picking which request fails, not cryptography
+
+
+def _state():
+    return current_app.extensions["shared_state"]
+
+
+def _number(body: dict, field: str, low: float, high: float) -> float:
+    value = body.get(field)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ApiError(400, f"{field}: must be a number", field=field)
+    if not low <= value <= high:
+        raise ApiError(400, f"{field}: must be between {low} and {high}", field=field)
+    return float(value)
+
+
+@chaos_blueprint.get("")
+def show():
+    return jsonify(_state().chaos_view())
+
+
+@chaos_blueprint.post("/latency")
+def set_latency():
+    seconds = _number(json_object(), "seconds", 0.0, MAX_LATENCY_SECONDS)
+    _state().set_chaos(latency_seconds=seconds)
+    return jsonify(_state().chaos_view())
+
+
+@chaos_blueprint.post("/errors")
+def set_errors():
+    rate = _number(json_object(), "rate", 0.0, 1.0)
+    _state().set_chaos(error_rate=rate)
+    return jsonify(_state().chaos_view())
+
+
+@chaos_blueprint.post("/readiness")
+def set_readiness():
+    ready = json_object().get("ready")
+    if not isinstance(ready, bool):
+        raise ApiError(400, "ready: must be true or false", field="ready")
+    _state().set_chaos(readiness_off=not ready)
+    return jsonify(_state().chaos_view())
+
+
+@chaos_blueprint.delete("")
+def reset():
+    _state().reset_chaos()
+    return jsonify(_state().chaos_view())
+
+
+def install_chaos(app: Flask) -> None:
+    app.register_blueprint(chaos_blueprint)
+
+    @app.before_request
+    def _inject_faults():
+        if not request.path.startswith(_AFFECTED_PREFIX):
+            return None
+        state = _state()
+        if state.latency_seconds > 0:
+            time.sleep(state.latency_seconds)
+        if state.error_rate > 0 and _random.random() < state.error_rate:
+            raise ApiError(500, "error injected by chaos", code="chaos_injected")
+        return None

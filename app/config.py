@@ -1,0 +1,118 @@
+"""Configuration from the environment only (12-factor), validated once at start-up.
+
+A bad value stops the start with a message that names the variable, so a typo in a
+Kubernetes ConfigMap or an Ansible env file is caught before the first request.
+"""
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from importlib import metadata
+
+ENVIRONMENTS = ("development", "staging", "production")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+class ConfigError(ValueError):
+    """An environment variable holds a value the service cannot run with."""
+
+
+def _integer(low: int, high: int) -> Callable[[str, str], int]:
+    def parse(name: str, raw: str) -> int:
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ConfigError(f"{name}={raw!r} is not an integer") from None
+        if not low <= value <= high:
+            raise ConfigError(f"{name}={value} is out of range (allowed {low}..{high})")
+        return value
+
+    return parse
+
+
+def _boolean(name: str, raw: str) -> bool:
+    if raw.lower() in _TRUE:
+        return True
+    if raw.lower() in _FALSE:
+        return False
+    raise ConfigError(f"{name}={raw!r} is not a boolean (use true or false)")
+
+
+def _choice(choices: tuple[str, ...], *, upper: bool = False) -> Callable[[str, str], str]:
+    def parse(name: str, raw: str) -> str:
+        value = raw.upper() if upper else raw.lower()
+        if value not in choices:
+            raise ConfigError(f"{name}={raw!r} is not one of {', '.join(choices)}")
+        return value
+
+    return parse
+
+
+def _text(name: str, raw: str) -> str:
+    if not raw.strip():
+        raise ConfigError(f"{name} is set but empty")
+    return raw.strip()
+
+
+def _package_version() -> str:
+    try:
+        return metadata.version("lifecycle-lab")
+    except metadata.PackageNotFoundError:
+        return "0.0.0+unknown"
+
+
+# variable -> (Settings field, parser, default). The single list of what the service reads:
+# the Kubernetes and Ansible contract tests check every variable they set is in it.
+_SPEC: dict[str, tuple[str, Callable[[str, str], object], object]] = {
+    "APP_ENV": ("app_env", _choice(ENVIRONMENTS), "development"),
+    "HOST": ("host", _text, "0.0.0.0"),  # noqa: S104 - a container must listen on all interfaces
+    "PORT": ("port", _integer(1, 65535), 8000),
+    "WEB_CONCURRENCY": ("web_concurrency", _integer(1, 64), 2),
+    "GUNICORN_THREADS": ("gunicorn_threads", _integer(1, 64), 4),
+    "GRACEFUL_TIMEOUT": ("graceful_timeout", _integer(1, 300), 20),
+    "DRAIN_SECONDS": ("drain_seconds", _integer(0, 300), 5),
+    "MODEL_DIR": ("model_dir", _text, "models"),
+    "CHAOS_ENABLED": ("chaos_enabled", _boolean, None),  # default depends on APP_ENV
+    "MAX_BODY_BYTES": ("max_body_bytes", _integer(256, 10_485_760), 16_384),
+    "LOG_LEVEL": ("log_level", _choice(LOG_LEVELS, upper=True), "INFO"),
+    "GIT_SHA": ("git_sha", _text, "unknown"),
+    "BUILD_DATE": ("build_date", _text, "unknown"),
+    "APP_VERSION": ("app_version", _text, None),  # default: the installed package version
+}
+# Read by gunicorn.conf.py and prometheus_client rather than by Settings.
+EXTERNAL_VARS = ("PROMETHEUS_MULTIPROC_DIR",)
+ENV_VARS: tuple[str, ...] = (*_SPEC, *EXTERNAL_VARS)
+
+
+@dataclass(frozen=True)
+class Settings:
+    app_env: str = "development"
+    host: str = "0.0.0.0"  # noqa: S104
+    port: int = 8000
+    web_concurrency: int = 2
+    gunicorn_threads: int = 4
+    graceful_timeout: int = 20
+    drain_seconds: int = 5
+    model_dir: str = "models"
+    chaos_enabled: bool = True
+    max_body_bytes: int = 16_384
+    log_level: str = "INFO"
+    git_sha: str = "unknown"
+    build_date: str = "unknown"
+    app_version: str = "0.0.0+unknown"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        environ = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for name, (field, parse, default) in _SPEC.items():
+            raw = environ.get(name)
+            values[field] = default if raw is None else parse(name, raw)
+        if values["chaos_enabled"] is None:
+            # Fault injection is a demo tool: never on in production unless asked for.
+            values["chaos_enabled"] = values["app_env"] != "production"
+        if values["app_version"] is None:
+            values["app_version"] = _package_version()
+        return cls(**values)
