@@ -5,10 +5,17 @@ missing tool skips the test with its name; under CI (`CI=true`) it fails the tes
 CI run can never hide an artifact that was not really checked.
 """
 
+import contextlib
 import os
 import shutil
+import signal
 import socket
+import subprocess
 import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -38,3 +45,71 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+class GunicornServer:
+    """A real gunicorn master running this repository's app (see `run_gunicorn`)."""
+
+    def __init__(self, proc: "subprocess.Popen", url: str, log_path: Path) -> None:
+        self.proc = proc
+        self.url = url
+        self.log_path = log_path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def wait_ready(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {self.proc.returncode}:\n{self.log()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/readyz", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.1)
+        raise TimeoutError(f"gunicorn not ready after {timeout}s:\n{self.log()}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)  # quick shutdown: tests have no traffic left
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+@contextlib.contextmanager
+def run_gunicorn(port: int | None = None, workers: int = 2, env: dict | None = None):
+    """Start gunicorn with app/gunicorn.conf.py on loopback, wait for /readyz, stop on exit."""
+    port = port or free_port()
+    workdir = Path(tempfile.mkdtemp(prefix="lifecycle-lab-test-"))
+    environment = {
+        **os.environ,
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "WEB_CONCURRENCY": str(workers),
+        "PROMETHEUS_MULTIPROC_DIR": str(workdir / "metrics"),
+        "MODEL_DIR": str(ROOT / "models"),
+        "DRAIN_SECONDS": "1",
+        **(env or {}),
+    }
+    log_path = workdir / "gunicorn.log"
+    with log_path.open("wb") as log_file:
+        proc = subprocess.Popen(
+            [str(VENV_BIN / "gunicorn"), "--config", "app/gunicorn.conf.py", "app:create_app()"],
+            cwd=ROOT,
+            env=environment,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+    server = GunicornServer(proc, f"http://127.0.0.1:{port}", log_path)
+    try:
+        server.wait_ready()
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(workdir, ignore_errors=True)

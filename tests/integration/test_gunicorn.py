@@ -1,0 +1,158 @@
+"""The service under a real gunicorn with several workers: counters, drain, reload, chaos."""
+
+import json
+import os
+import signal
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.helpers import run_gunicorn
+from tests.integration.load import LoadBalancedClient, request
+
+pytestmark = pytest.mark.integration
+WORKERS = 3
+
+
+def scrape(url) -> dict:
+    status, text = request(url, "GET", "/metrics")
+    assert status == 200
+    return {f.name: f for f in text_string_to_metric_families(text)}
+
+
+def request_count(families, exclude_route="/metrics") -> float:
+    return sum(
+        s.value
+        for s in families["http_requests"].samples
+        if s.name == "http_requests_total" and s.labels["route"] != exclude_route
+    )
+
+
+def served_pids(server) -> set:
+    pids = set()
+    for line in server.log().splitlines():
+        if line.startswith("{") and '"event": "request"' in line:
+            pids.add(json.loads(line)["pid"])
+    return pids
+
+
+def spread(url, calls, threads=8):
+    """Send (method, path, body) calls concurrently so they land on several workers."""
+    with ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(lambda c: request(url, *c)[0], calls))
+
+
+def test_request_counter_is_exact_across_workers(predict_body):
+    calls = (
+        [("GET", "/healthz", None)] * 40
+        + [("POST", "/api/v1/predict", predict_body)] * 60
+        + [("GET", "/no-such-route", None)] * 15
+        + [("POST", "/api/v1/predict", {"features": {}})] * 25
+    )
+    with run_gunicorn(workers=WORKERS) as server:
+        statuses = spread(server.url, calls)
+        assert statuses.count(200) == 100 and statuses.count(404) == 15
+        assert statuses.count(400) == 25
+        first = scrape(server.url)
+        # /readyz polls by run_gunicorn's start-up count too: exclude them by route.
+        readyz = sum(
+            s.value
+            for s in first["http_requests"].samples
+            if s.name == "http_requests_total" and s.labels["route"] == "/readyz"
+        )
+        assert request_count(first) - readyz == len(calls)
+        assert len(served_pids(server)) >= 2, "load should have reached several workers"
+
+        # A worker killed hard is replaced; its counts stay in the sum (no reset, no loss).
+        victim = next(iter(served_pids(server)))
+        os.kill(victim, signal.SIGKILL)
+        time.sleep(1.5)
+        families = scrape(server.url)
+        assert request_count(families) - readyz == len(calls)
+        assert families["gunicorn_workers"].samples[0].value == WORKERS
+
+
+def test_sigterm_drains_without_losing_a_request(predict_body):
+    drain, graceful = 3, 10
+    env = {"DRAIN_SECONDS": str(drain), "GRACEFUL_TIMEOUT": str(graceful)}
+    with run_gunicorn(workers=WORKERS, env=env) as server:
+        # Every prediction takes 0.3 s, so requests are in flight when the drain starts.
+        assert request(server.url, "POST", "/chaos/latency", {"seconds": 0.3})[0] == 200
+        client = LoadBalancedClient(server.url, predict_body, threads=6).start()
+        time.sleep(1.5)
+        started = time.monotonic()
+        server.proc.send_signal(signal.SIGTERM)
+        assert client.saw_not_ready.wait(timeout=drain + 2), "/readyz never answered 503"
+        outcome = client.finish()
+        server.proc.wait(timeout=drain + graceful + 10)
+        took = time.monotonic() - started
+    assert outcome.failures == []
+    assert outcome.ok > 20
+    assert server.proc.returncode == 0
+    assert took < drain + graceful, f"exit took {took:.1f}s"
+    assert took >= drain - 0.5, "the listener must stay open for the whole drain"
+
+
+def test_sighup_reload_under_load_loses_nothing(predict_body):
+    with run_gunicorn(workers=WORKERS) as server:
+        before = served_pids(server)
+        client = LoadBalancedClient(server.url, predict_body, threads=6).start(
+            watch_readiness=False
+        )
+        time.sleep(1.0)
+        server.proc.send_signal(signal.SIGHUP)
+        time.sleep(4.0)
+        outcome = client.finish()
+        after = {int(p) for p in served_pids(server)} - {int(p) for p in before}
+        assert outcome.failures == []
+        assert outcome.ok > 50
+        assert after, "new workers should have served after the reload"
+        assert server.proc.poll() is None
+
+
+def test_a_chaos_toggle_reaches_every_worker(predict_body):
+    with run_gunicorn(workers=WORKERS) as server:
+        assert request(server.url, "POST", "/chaos/errors", {"rate": 1.0})[0] == 200
+        statuses = spread(server.url, [("POST", "/api/v1/predict", predict_body)] * 60)
+        assert set(statuses) == {500}
+        chaos_pids = {
+            json.loads(line)["pid"] for line in server.log().splitlines() if '"status": 500' in line
+        }
+        assert len(chaos_pids) >= 2, "the 500s should come from several workers"
+        assert request(server.url, "DELETE", "/chaos")[0] == 200
+        statuses = spread(server.url, [("POST", "/api/v1/predict", predict_body)] * 30)
+        assert set(statuses) == {200}
+        request(server.url, "POST", "/chaos/readiness", {"ready": False})
+        assert set(spread(server.url, [("GET", "/readyz", None)] * 30)) == {503}
+
+
+def test_every_metric_and_label_of_the_contract(predict_body):
+    contract = {
+        "http_requests": ("counter", {"method", "route", "status"}),
+        "http_request_duration_seconds": ("histogram", {"method", "route"}),
+        "http_requests_in_flight": ("gauge", set()),
+        "app_build_info": ("gauge", {"version", "git_sha"}),
+        "model_predictions": ("counter", {"model_version", "predicted_class"}),
+        "model_prediction_confidence": ("histogram", {"model_version"}),
+        "model_input_bin": ("counter", {"feature", "bin"}),
+        "model_active_info": ("gauge", {"model_version"}),
+        "process_cpu_seconds": ("counter", set()),
+        "process_resident_memory_bytes": ("gauge", set()),
+        "gunicorn_workers": ("gauge", set()),
+    }
+    with run_gunicorn(workers=WORKERS, env={"GIT_SHA": "abc1234"}) as server:
+        spread(server.url, [("POST", "/api/v1/predict", predict_body)] * 10)
+        families = scrape(server.url)
+    for name, (kind, labels) in contract.items():
+        assert name in families, f"{name} missing"
+        assert families[name].type == kind, name
+        label_sets = {frozenset(s.labels) - {"le"} for s in families[name].samples}
+        assert frozenset(labels) in label_sets, f"{name}: {label_sets}"
+    build = families["app_build_info"].samples[0]
+    assert build.labels["git_sha"] == "abc1234" and build.value == 1
+    assert families["gunicorn_workers"].samples[0].value == WORKERS
+    # CPU and memory of the whole tree: more than one process's worth of memory.
+    assert families["process_resident_memory_bytes"].samples[0].value > 30e6
+    assert families["process_cpu_seconds"].samples[0].value > 0

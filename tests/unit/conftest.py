@@ -1,0 +1,38 @@
+import pytest
+
+from app import create_app
+from app.config import Settings
+from app.state import SharedState
+from tests.helpers import ROOT
+
+
+@pytest.fixture
+def make_app():
+    """Build an app with settings overrides and a private shared-state page."""
+
+    def build(**overrides):
+        settings = Settings(model_dir=str(ROOT / "models"), **overrides)
+        return create_app(settings, shared_state=SharedState())
+
+    return build
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def sample(app):
+    """A valid predict body: the first row of the committed dataset."""
+    import csv
+
+    with (ROOT / "data" / "wine.csv").open() as handle:
+        row = next(csv.DictReader(handle))
+    model = app.extensions["model"]
+    return {"features": {name: float(row[name]) for name in model.feature_names}}

@@ -1,0 +1,75 @@
+"""The metrics contract, in single-process mode (multiprocess is proven in integration)."""
+
+from prometheus_client.parser import text_string_to_metric_families
+
+
+def scrape(client) -> dict:
+    text = client.get("/metrics").get_data(as_text=True)
+    return {family.name: family for family in text_string_to_metric_families(text)}
+
+
+def value(families, name, sample_name=None, **labels):
+    family = families[name]
+    for sample in family.samples:
+        if sample.name == (sample_name or name) and all(
+            sample.labels.get(k) == v for k, v in labels.items()
+        ):
+            return sample.value
+    return None
+
+
+def test_request_counter_uses_the_url_rule_not_the_raw_path(client):
+    client.get("/healthz")
+    client.get("/no/such/page/123")
+    client.get("/no/such/page/456")
+    families = scrape(client)
+    assert value(families, "http_requests", "http_requests_total", route="/healthz") == 1
+    assert value(families, "http_requests", "http_requests_total", route="<unmatched>") == 2
+    routes = {s.labels.get("route") for s in families["http_requests"].samples}
+    assert not any("123" in (r or "") for r in routes)
+
+
+def test_prediction_metrics_count_class_confidence_and_input_bins(client, sample, app):
+    model = app.extensions["model"]
+    for _ in range(3):
+        prediction = client.post("/api/v1/predict", json=sample).get_json()["prediction"]
+    families = scrape(client)
+    assert (
+        value(
+            families,
+            "model_predictions",
+            "model_predictions_total",
+            model_version=model.version,
+            predicted_class=prediction,
+        )
+        == 3
+    )
+    count = value(families, "model_prediction_confidence", "model_prediction_confidence_count")
+    assert count == 3
+    bin_samples = [s for s in families["model_input_bin"].samples if s.name.endswith("_total")]
+    assert len(bin_samples) == 10 * len(model.feature_names)  # every bin exists, even at 0
+    assert sum(s.value for s in bin_samples) == 3 * len(model.feature_names)
+    expected_bin = str(model.bin_of(0, sample["features"][model.feature_names[0]]))
+    assert (
+        value(
+            families,
+            "model_input_bin",
+            "model_input_bin_total",
+            feature=model.feature_names[0],
+            bin=expected_bin,
+        )
+        == 3
+    )
+
+
+def test_info_gauges_and_process_metrics(client, app):
+    families = scrape(client)
+    settings = app.extensions["settings"]
+    labels = {"version": settings.app_version, "git_sha": settings.git_sha}
+    assert value(families, "app_build_info", **labels) == 1
+    version = app.extensions["model"].version
+    assert value(families, "model_active_info", model_version=version) == 1
+    assert value(families, "process_resident_memory_bytes") > 0
+    assert value(families, "process_cpu_seconds", "process_cpu_seconds_total") > 0
+    assert "http_requests_in_flight" in families
+    assert "http_request_duration_seconds" in families
