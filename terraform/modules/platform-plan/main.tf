@@ -1,6 +1,8 @@
 locals {
   namespace     = "${var.app_name}-${var.environment}"
   deployer_name = "${var.app_name}-deployer"
+  quota_name    = "${var.app_name}-quota"
+  limits_name   = "${var.app_name}-limits"
 
   # Standard labels win over extra_labels (merge keeps the last value for a key).
   common_labels = merge(var.extra_labels, {
@@ -19,10 +21,14 @@ locals {
   })
 
   # Quota arithmetic. During a rolling update the HPA may already be at max_replicas and the
-  # Deployment adds ceil(max_replicas * maxSurge%) new pods before old ones go away, so the
-  # namespace must admit that many pods at their full requests and limits — or a deploy at
-  # peak load would hang with "exceeded quota".
-  surge_pods = ceil(var.max_replicas * var.max_surge_percent / 100)
+  # Deployment adds maxSurge new pods (a percentage is rounded up, as Kubernetes does) before
+  # old ones go away, so the namespace must admit that many pods at their full requests and
+  # limits — or a deploy at peak load would hang with "exceeded quota".
+  surge_is_percent = endswith(var.max_surge, "%")
+  surge_pods = (local.surge_is_percent
+    ? ceil(var.max_replicas * tonumber(trimsuffix(var.max_surge, "%")) / 100)
+    : tonumber(var.max_surge)
+  )
   pod_budget = var.max_replicas + local.surge_pods
 
   resources = var.container_resources

@@ -33,6 +33,27 @@ output "deployer_rules" {
   value       = local.deployer_rules
 }
 
+output "resource_quota_name" {
+  description = "Name of the namespace's ResourceQuota."
+  value       = local.quota_name
+}
+
+output "limit_range_name" {
+  description = "Name of the namespace's LimitRange."
+  value       = local.limits_name
+}
+
+# The sizing inputs, echoed so a test can hold them against the kustomize overlay.
+output "max_replicas" {
+  description = "The HPA maximum this platform is sized for."
+  value       = var.max_replicas
+}
+
+output "max_surge" {
+  description = "The rolling-update maxSurge this platform is sized for."
+  value       = var.max_surge
+}
+
 output "surge_pods" {
   description = "Extra pods a rolling update adds at max_replicas."
   value       = local.surge_pods

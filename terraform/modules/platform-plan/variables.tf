@@ -29,14 +29,17 @@ variable "max_replicas" {
   }
 }
 
-variable "max_surge_percent" {
-  type        = number
-  description = "The Deployment's rolling-update maxSurge as a percentage of replicas: the extra pods that exist while a new version rolls out. Kubernetes rounds a percentage surge up."
-  default     = 25
+variable "max_surge" {
+  type        = string
+  description = "The Deployment's rolling-update maxSurge, written as in Kubernetes: a pod count (\"1\") or a percentage of replicas (\"25%\", rounded up). These extra pods exist while a new version rolls out."
+  default     = "25%"
 
   validation {
-    condition     = var.max_surge_percent >= 0 && var.max_surge_percent <= 100 && floor(var.max_surge_percent) == var.max_surge_percent
-    error_message = "max_surge_percent must be a whole number from 0 to 100."
+    condition = (
+      can(regex("^[0-9]+$", var.max_surge)) ||
+      try(tonumber(regex("^([0-9]+)%$", var.max_surge)[0]) <= 100, false)
+    )
+    error_message = "max_surge must be a whole pod count such as \"1\" or a percentage from \"0%\" to \"100%\"."
   }
 }
 

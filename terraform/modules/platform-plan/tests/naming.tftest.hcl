@@ -23,6 +23,10 @@ run "namespace_is_app_dash_environment" {
     condition     = output.deployer_name == "lifecycle-lab-deployer"
     error_message = "deployer should be <app_name>-deployer, got ${output.deployer_name}"
   }
+  assert {
+    condition     = output.resource_quota_name == "lifecycle-lab-quota" && output.limit_range_name == "lifecycle-lab-limits"
+    error_message = "quota and limit range should be named <app_name>-quota and <app_name>-limits"
+  }
 }
 
 run "namespace_enforces_restricted_pod_security" {

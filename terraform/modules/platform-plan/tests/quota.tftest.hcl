@@ -1,4 +1,5 @@
-# Quota arithmetic: pod budget = max_replicas + ceil(max_replicas * maxSurge%), and every
+# Quota arithmetic: pod budget = max_replicas + surge pods (maxSurge as a count, or a
+# percentage of max_replicas rounded up), and every
 # quantity in the ResourceQuota is that budget times the per-container amount.
 
 variables {
@@ -39,7 +40,7 @@ run "no_surge_means_budget_equals_max_replicas" {
   command = plan
 
   variables {
-    max_surge_percent = 0
+    max_surge = "0%"
   }
 
   assert {
@@ -59,6 +60,19 @@ run "a_single_replica_still_gets_a_surge_pod" {
   assert {
     condition     = output.pod_budget == 2
     error_message = "expected a budget of 2 for one replica, got ${output.pod_budget}"
+  }
+}
+
+run "surge_as_a_pod_count_is_added_as_is" {
+  command = plan
+
+  variables {
+    max_surge = 1 # a number converts to the string "1", as maxSurge: 1 does in the manifest
+  }
+
+  assert {
+    condition     = output.surge_pods == 1 && output.pod_budget == 7
+    error_message = "maxSurge 1 at 6 replicas should give a budget of 7, got ${output.pod_budget}"
   }
 }
 
@@ -129,8 +143,18 @@ run "surge_above_100_percent_is_rejected" {
   command = plan
 
   variables {
-    max_surge_percent = 150
+    max_surge = "150%"
   }
 
-  expect_failures = [var.max_surge_percent]
+  expect_failures = [var.max_surge]
+}
+
+run "surge_that_is_neither_count_nor_percentage_is_rejected" {
+  command = plan
+
+  variables {
+    max_surge = "1.5"
+  }
+
+  expect_failures = [var.max_surge]
 }
