@@ -1,0 +1,241 @@
+"""Serving side of the model registry: load a JSON model artifact and predict with it.
+
+Pure Python plus jsonschema on purpose: the serving image carries no numpy or scikit-learn.
+The training side (`ml/`) writes the artifacts; `app/model_schema.json` is the contract
+between the two, and every load is checked against it, so a missing, truncated, corrupted,
+schema-invalid or retired model is refused with a message that says what is wrong.
+
+The model is a multinomial logistic regression on standardised features:
+    z = (x - mean) / scale;  logit_k = coef_k . z + intercept_k;  p = softmax(logit)
+Loading folds the scaler into the weights once (w = coef / scale, b = intercept - w . mean),
+so a prediction is 13 x 3 multiply-adds and a softmax.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+SCHEMA_PATH = Path(__file__).with_name("model_schema.json")
+INDEX_FILE = "index.json"
+
+
+class ModelError(Exception):
+    """A model could not be loaded; the message is meant for a human (logs, /readyz)."""
+
+
+@cache
+def _schema() -> dict[str, Any]:
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+@cache
+def _validator(definition: str | None = None) -> Draft202012Validator:
+    schema = _schema()
+    if definition:  # validate against one of the $defs (e.g. the registry index)
+        schema = {"$defs": schema["$defs"], "$ref": f"#/$defs/{definition}"}
+    return Draft202012Validator(schema)
+
+
+def content_sha256(document: dict[str, Any]) -> str:
+    """Hash of the artifact's content, independent of indentation and line endings."""
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _first_schema_error(validator: Draft202012Validator, document: Any) -> str | None:
+    errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
+    if not errors:
+        return None
+    where = "/".join(str(part) for part in errors[0].absolute_path) or "(top level)"
+    return f"at '{where}': {errors[0].message}"
+
+
+@dataclass(frozen=True)
+class Model:
+    name: str
+    version: str
+    feature_names: tuple[str, ...]
+    classes: tuple[str, ...]
+    document: dict[str, Any] = field(repr=False, compare=False)
+    status: str = "active"
+    # Precomputed at construction (see module docstring).
+    _weights: tuple[tuple[float, ...], ...] = field(init=False, repr=False, compare=False)
+    _biases: tuple[float, ...] = field(init=False, repr=False, compare=False)
+    _edges: tuple[tuple[float, ...], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        doc = self.document
+        mean, scale = doc["preprocessing"]["mean"], doc["preprocessing"]["scale"]
+        coef, intercept = doc["parameters"]["coef"], doc["parameters"]["intercept"]
+        weights = tuple(tuple(c / s for c, s in zip(row, scale, strict=True)) for row in coef)
+        biases = tuple(
+            b - math.fsum(w * m for w, m in zip(row, mean, strict=True))
+            for row, b in zip(weights, intercept, strict=True)
+        )
+        edges = tuple(tuple(doc["monitoring"]["bin_edges"][name]) for name in self.feature_names)
+        object.__setattr__(self, "_weights", weights)
+        object.__setattr__(self, "_biases", biases)
+        object.__setattr__(self, "_edges", edges)
+
+    @classmethod
+    def from_document(cls, document: dict[str, Any], status: str = "active") -> Model:
+        """Build a model from an artifact dict; raises ModelError when it is not valid."""
+        problem = _first_schema_error(_validator(), document)
+        if problem is None:
+            problem = _shape_problem(document)
+        if problem:
+            raise ModelError(f"does not match the model schema {problem}")
+        return cls(
+            name=document["name"],
+            version=document["version"],
+            feature_names=tuple(document["features"]),
+            classes=tuple(document["classes"]),
+            document=document,
+            status=status,
+        )
+
+    def predict_proba(self, values: Sequence[float]) -> list[float]:
+        """Class probabilities (in `classes` order) for values in `feature_names` order."""
+        if len(values) != len(self.feature_names):
+            raise ValueError(
+                f"expected {len(self.feature_names)} feature values, got {len(values)}"
+            )
+        logits = [
+            bias + sum(w * x for w, x in zip(row, values, strict=True))
+            for row, bias in zip(self._weights, self._biases, strict=True)
+        ]
+        if not all(math.isfinite(logit) for logit in logits):
+            raise ValueError("feature values too large or not finite for this model")
+        top = max(logits)
+        exps = [math.exp(logit - top) for logit in logits]
+        total = sum(exps)
+        return [e / total for e in exps]
+
+    def bin_of(self, feature_index: int, value: float) -> int:
+        """Training-decile bin (0..9) of a value: how many of the 9 inner edges are <= value."""
+        return bisect.bisect_right(self._edges[feature_index], value)
+
+    def metadata(self) -> dict[str, Any]:
+        doc = self.document
+        return {
+            "name": self.name,
+            "version": self.version,
+            "status": self.status,
+            "model_type": doc["model_type"],
+            "created_at": doc["created_at"],
+            "git_sha": doc["git_sha"],
+            "features": list(self.feature_names),
+            "classes": list(self.classes),
+            "metrics": doc["metrics"],
+            "dataset": doc["dataset"],
+            "training": doc["training"],
+        }
+
+
+def _shape_problem(doc: dict[str, Any]) -> str | None:
+    """What JSON Schema cannot say: the arrays must agree with each other."""
+    n_features, n_classes = len(doc["features"]), len(doc["classes"])
+    checks = {
+        "preprocessing/mean": len(doc["preprocessing"]["mean"]) == n_features,
+        "preprocessing/scale": len(doc["preprocessing"]["scale"]) == n_features,
+        "parameters/coef": len(doc["parameters"]["coef"]) == n_classes
+        and all(len(row) == n_features for row in doc["parameters"]["coef"]),
+        "parameters/intercept": len(doc["parameters"]["intercept"]) == n_classes,
+        "monitoring/bin_edges": sorted(doc["monitoring"]["bin_edges"]) == sorted(doc["features"])
+        and all(edges == sorted(edges) for edges in doc["monitoring"]["bin_edges"].values()),
+    }
+    for where, ok in checks.items():
+        if not ok:
+            return (
+                f"at '{where}': sizes must match {n_features} features x {n_classes} classes "
+                "(and bin edges must be sorted, one list per feature)"
+            )
+    return None
+
+
+def _read_json(path: Path, what: str) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ModelError(f"{what} not found: {path}") from None
+    except OSError as exc:
+        raise ModelError(f"{what} cannot be read: {path}: {exc.strerror}") from None
+    try:
+        return json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ModelError(
+            f"{what} is not valid JSON (truncated or corrupt?): {path}: {exc}"
+        ) from None
+
+
+def index_problem(index: Any) -> str | None:
+    """Why `index` is not a valid registry index, or None when it is."""
+    return _first_schema_error(_validator("index"), index)
+
+
+def read_index(model_dir: str | Path) -> dict[str, Any]:
+    """The registry index, validated. Raises ModelError if missing or invalid."""
+    path = Path(model_dir) / INDEX_FILE
+    index = _read_json(path, "model registry index")
+    problem = index_problem(index)
+    if problem:
+        raise ModelError(f"model registry index {path} is invalid {problem}")
+    return index
+
+
+def load_file(
+    path: str | Path, status: str = "active", expected_sha256: str | None = None
+) -> Model:
+    """Load one artifact file (no registry check); used for candidates and by the loaders."""
+    path = Path(path)
+    document = _read_json(path, "model artifact")
+    if not isinstance(document, dict):
+        raise ModelError(f"model artifact {path} does not match the model schema: not an object")
+    if expected_sha256 and content_sha256(document) != expected_sha256:
+        raise ModelError(
+            f"model artifact {path} is corrupt: its content hash does not match the one "
+            "recorded in the registry index"
+        )
+    try:
+        return Model.from_document(document, status=status)
+    except ModelError as exc:
+        raise ModelError(f"model artifact {path} {exc}") from None
+
+
+def load_version(model_dir: str | Path, version: str) -> Model:
+    """Load a registered version (active or archived); refuses retired and unknown versions."""
+    index = read_index(model_dir)
+    entry = index["versions"].get(version)
+    if entry is None:
+        known = ", ".join(sorted(index["versions"])) or "none"
+        raise ModelError(f"model version '{version}' is not in the registry (known: {known})")
+    if entry["status"] == "retired":
+        raise ModelError(
+            f"model version '{version}' is retired (decommissioned) and must not be served; "
+            "promote another version"
+        )
+    model = load_file(Path(model_dir) / entry["file"], entry["status"], entry["sha256"])
+    if model.version != version:
+        raise ModelError(
+            f"model artifact {entry['file']} holds version '{model.version}', "
+            f"but the registry lists it as '{version}'"
+        )
+    return model
+
+
+def load_active(model_dir: str | Path) -> Model:
+    """Load the version the registry index names as active."""
+    active = read_index(model_dir)["active"]
+    if active is None:
+        raise ModelError(f"the model registry {model_dir} has no active version (promote one)")
+    return load_version(model_dir, active)
