@@ -1,0 +1,48 @@
+"""Crash-safe file writes: a reader sees the old file or the new one, never half of one.
+
+Write to a temp file in the same directory, flush it to disk, then rename it over the
+target (os.replace is atomic on POSIX). `create_new` never overwrites: it links the temp
+file into place, which fails if the target already exists.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+
+def _temp_with(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    return Path(tmp)
+
+
+def write_text(path: Path, text: str) -> None:
+    """Replace `path` atomically with `text`."""
+    tmp = _temp_with(path, text)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def create_new(path: Path, text: str) -> None:
+    """Create `path` with `text`; raise FileExistsError if it already exists."""
+    tmp = _temp_with(path, text)
+    try:
+        os.link(tmp, path)  # atomic and exclusive: fails when `path` exists
+    finally:
+        os.unlink(tmp)

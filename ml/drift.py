@@ -1,0 +1,47 @@
+"""The one definition of "drifted input", shared by simulate-drift and the load generator.
+
+Pure Python (no numpy): scripts/loadgen.py imports it to send drifted traffic to the
+service. The shift models a new supplier's wines: stronger, darker, more proline, a
+little less hue. Applied to real rows it moves those features out of their training
+deciles, which the service's `model_input_bin_total` and the PSI recording rule make visible.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+
+# feature -> (multiply by, then add); features not listed are unchanged.
+SHIFTS: dict[str, tuple[float, float]] = {
+    "alcohol": (1.0, 1.2),
+    "color_intensity": (1.5, 1.0),
+    "proline": (1.35, 150.0),
+    "hue": (0.8, 0.0),
+}
+# values are rounded like the base data: proline to whole mg/L, the rest to 2 decimals
+DECIMALS = {"proline": 0, "magnesium": 0}
+
+
+def shift_features(row: Mapping[str, float]) -> dict[str, float]:
+    """A copy of `row` (feature -> value) with the drift applied; other keys pass through."""
+    shifted = dict(row)
+    for name, (factor, offset) in SHIFTS.items():
+        if name in shifted:
+            shifted[name] = round(float(shifted[name]) * factor + offset, DECIMALS.get(name, 2))
+    return shifted
+
+
+def bin_shares(bins: Iterable[int], n_bins: int = 10) -> list[float]:
+    counts = [0] * n_bins
+    for b in bins:
+        counts[b] += 1
+    total = sum(counts) or 1
+    return [c / total for c in counts]
+
+
+def psi(shares: Sequence[float], expected: float = 0.1, floor: float = 1e-4) -> float:
+    """Population stability index of observed bin shares against `expected` per bin.
+
+    Rule of thumb: < 0.1 stable, 0.1-0.25 moderate shift, > 0.25 significant drift.
+    """
+    return sum((max(s, floor) - expected) * math.log(max(s, floor) / expected) for s in shares)

@@ -1,0 +1,129 @@
+"""Stage 4, training: fit the winning configuration and write the candidate artifact.
+
+collect -> preprocess -> optimize -> fit on the training split -> holdout metrics -> a JSON
+artifact in build/ml/candidate.json (gitignored). Training never touches the registry:
+`evaluate` judges the candidate and `register`/`promote` put it into models/.
+Seeded end to end: the same data and config give the same parameters and metrics.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from app.model import Model
+from ml import collect as collect_stage
+from ml import optimize as optimize_stage
+from ml import preprocess as preprocess_stage
+from ml.atomic import write_text
+from ml.bins import decile_edges
+from ml.build import build_estimator
+from ml.metrics import classification_metrics
+from ml.registry import next_version
+from ml.report import git_sha, heading, now, write_report
+from ml.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class Trained:
+    document: dict
+    search: optimize_stage.Search
+    collected: collect_stage.Collected
+
+
+def _floats(values) -> list[float]:
+    return [float(v) for v in values]
+
+
+def artifact_document(ws, version, collected, data, pipeline, search) -> dict:
+    import sklearn
+
+    scaler, classifier = pipeline.named_steps["scale"], pipeline.named_steps["classify"]
+    classes = [str(c) for c in classifier.classes_]
+    probas = pipeline.predict_proba(data.X_test).tolist()
+    holdout = classification_metrics(data.y_test, probas, classes)
+    return {
+        "schema_version": 1,
+        "name": ws.config["model"]["name"],
+        "version": version,
+        "model_type": "multinomial_logistic_regression",
+        "created_at": now(),
+        "git_sha": git_sha(ws),
+        "features": list(data.dataset.feature_names),
+        "classes": classes,
+        "preprocessing": {
+            "type": "standard_scaler",
+            "mean": _floats(scaler.mean_),
+            "scale": _floats(scaler.scale_),
+        },
+        "parameters": {
+            "coef": [_floats(row) for row in classifier.coef_],
+            "intercept": _floats(classifier.intercept_),
+        },
+        "monitoring": {"bin_edges": decile_edges(data.dataset.feature_names, data.X_train)},
+        "metrics": {
+            "holdout": holdout,
+            "cross_validation": {
+                "scoring": search.scoring,
+                "folds": search.folds,
+                "mean": search.best_score,
+            },
+        },
+        "dataset": {
+            "path": ws.rel(ws.base_csv),
+            "sha256": collected.sha256,
+            "rows": len(data.dataset.y),
+            "batches": [
+                {"path": s.path, "sha256": s.sha256, "rows": s.rows} for s in collected.sources[1:]
+            ],
+        },
+        "training": {
+            "algorithm": f"scikit-learn {sklearn.__version__} LogisticRegression (lbfgs)",
+            "params": {**ws.config["model"].get("fixed_params", {}), **search.best_params},
+            "seed": ws.config["split"]["seed"],
+            "test_size": ws.config["split"]["test_size"],
+            "train_rows": len(data.y_train),
+            "test_rows": len(data.y_test),
+        },
+    }
+
+
+def train(ws: Workspace, verbose: bool = True) -> Trained:
+    collected = collect_stage.collect(ws)
+    data = preprocess_stage.preprocess(ws, collected)  # raises on a bad batch
+    search = optimize_stage.optimize(ws, data.X_train, data.y_train)
+    pipeline = build_estimator(ws, **search.best_params).fit(data.X_train, data.y_train)
+    document = artifact_document(ws, next_version(ws.models_dir), collected, data, pipeline, search)
+    Model.from_document(document, status="candidate")  # the schema guards the writer too
+    write_text(ws.candidate_path, json.dumps(document, indent=2) + "\n")
+    write_report(
+        ws,
+        "train",
+        {
+            "candidate": ws.rel(ws.candidate_path),
+            "version": document["version"],
+            "dataset": collect_stage.summary(collected),
+            "search": {"scoring": search.scoring, "folds": search.folds, "trials": search.trials},
+            "best_params": search.best_params,
+            "holdout": document["metrics"]["holdout"],
+        },
+    )
+    if verbose:
+        heading("collect")
+        collect_stage.print_summary(collected)
+        heading("preprocess")
+        print(
+            f"all {len(data.dataset.y)} rows valid; split {len(data.y_train)} train / "
+            f"{len(data.y_test)} holdout (seed {ws.config['split']['seed']})"
+        )
+        heading("optimize")
+        optimize_stage.print_search(search)
+        heading("train")
+        m = document["metrics"]["holdout"]
+        print(f"candidate {document['version']} -> {ws.rel(ws.candidate_path)}")
+        print(
+            f"holdout accuracy {m['accuracy']:.4f}  macro F1 {m['macro_f1']:.4f}  "
+            f"log loss {m['log_loss']:.4f}"
+        )
+        print("next: `make evaluate` runs the quality gate on this candidate")
+    return Trained(document, search, collected)

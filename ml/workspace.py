@@ -1,0 +1,61 @@
+"""Where things live. Every stage takes a Workspace, so tests run the pipeline in a temp dir.
+
+Committed:  data/ (base set, schema, card, incoming batches), models/ (the registry), ml/config.yaml
+Not committed (gitignored): build/ml/ (the candidate artifact) and reports/ml/ (run reports).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+@dataclass(frozen=True)
+class Workspace:
+    root: Path
+    config: dict[str, Any]
+
+    @classmethod
+    def load(cls, root: str | Path = ".", config_path: str | Path | None = None) -> Workspace:
+        root = Path(root).resolve()
+        path = Path(config_path) if config_path else root / "ml" / "config.yaml"
+        with path.open(encoding="utf-8") as handle:
+            return cls(root=root, config=yaml.safe_load(handle))
+
+    def rel(self, path: Path) -> str:
+        """A path as students see it: relative to the repository root."""
+        try:
+            return Path(path).resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
+    @property
+    def base_csv(self) -> Path:
+        return self.root / self.config["data"]["base"]
+
+    @property
+    def incoming_dir(self) -> Path:
+        return self.root / self.config["data"]["incoming"]
+
+    @property
+    def data_schema(self) -> Path:
+        return self.root / self.config["data"]["schema"]
+
+    @property
+    def models_dir(self) -> Path:
+        return self.root / self.config["registry"]
+
+    @property
+    def build_dir(self) -> Path:
+        return self.root / "build" / "ml"
+
+    @property
+    def candidate_path(self) -> Path:
+        return self.build_dir / "candidate.json"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.root / "reports" / "ml"
