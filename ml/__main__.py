@@ -104,7 +104,7 @@ def _status(ws, args):
 def _retrain(ws, args):
     from ml.retrain import retrain
 
-    return 0 if retrain(ws) else 1
+    return 0 if retrain(ws, force=args.force) else 1
 
 
 def _simulate_drift(ws, args):
@@ -150,7 +150,12 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("version")
     d.add_argument("--reason", default="decommissioned")
     stage("status", _status, "show the registry: versions, status, last event")
-    stage("retrain", _retrain, "collect -> ... -> evaluate -> register -> promote if gate passes")
+    r = stage(
+        "retrain", _retrain, "collect -> ... -> evaluate -> register -> promote if gate passes"
+    )
+    r.add_argument(
+        "--force", action="store_true", help="train even if data and config are unchanged"
+    )
     s = stage("simulate-drift", _simulate_drift, "write a shifted labelled batch to data/incoming")
     s.add_argument("--rows", type=int, default=120)
     s.add_argument("--seed", type=int, default=None)

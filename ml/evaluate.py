@@ -65,7 +65,10 @@ def perturbation_invariance(model: Model, X: list[list[float]], relative: float)
 
 
 def evaluate(ws: Workspace, candidate_path: Path | None = None) -> GateResult:
-    candidate = load_file(candidate_path or ws.candidate_path, status="candidate")
+    candidate_path = candidate_path or ws.candidate_path
+    if not candidate_path.exists():
+        raise FileNotFoundError(f"no candidate at {ws.rel(candidate_path)}: run `make train` first")
+    candidate = load_file(candidate_path, status="candidate")
     collected = collect_stage.collect(ws)
     trained_on = candidate.document["dataset"]["sha256"]
     if trained_on != collected.sha256:

@@ -7,15 +7,36 @@ and reports stay in build/ml/ and reports/ml/ for inspection.
 
 from __future__ import annotations
 
+from app.model import ModelError, load_active
 from ml import evaluate as evaluate_stage
 from ml import registry
+from ml.collect import collect
 from ml.report import heading
-from ml.train import train
+from ml.train import config_sha256, train
 from ml.workspace import Workspace
 
 
-def retrain(ws: Workspace) -> str | None:
-    """Returns the newly promoted version, or None when the gate failed."""
+def nothing_new(ws: Workspace) -> str | None:
+    """The active version if it was trained on exactly this data and config, else None."""
+    try:
+        active = load_active(ws.models_dir)
+    except ModelError:
+        return None
+    same_data = active.document["dataset"]["sha256"] == collect(ws).sha256
+    same_config = active.document["training"].get("config_sha256") == config_sha256(ws)
+    return active.version if same_data and same_config else None
+
+
+def retrain(ws: Workspace, force: bool = False) -> str | None:
+    """Returns the version now serving, or None when the gate failed."""
+    unchanged = nothing_new(ws)
+    if unchanged and not force:
+        print(
+            f"nothing to retrain: active {unchanged} was trained on this dataset version with "
+            "this config (add data to data/incoming/ or change ml/config.yaml; --force to "
+            "train anyway)"
+        )
+        return unchanged
     trained = train(ws)
     heading("evaluate")
     result = evaluate_stage.evaluate(ws)

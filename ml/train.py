@@ -8,6 +8,7 @@ Seeded end to end: the same data and config give the same parameters and metrics
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 
@@ -29,6 +30,13 @@ class Trained:
     document: dict
     search: optimize_stage.Search
     collected: collect_stage.Collected
+
+
+def config_sha256(ws: Workspace) -> str:
+    """Fingerprint of everything in ml/config.yaml that changes what gets trained."""
+    relevant = {k: ws.config[k] for k in ("model", "split", "optimization")}
+    canonical = json.dumps(relevant, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def _floats(values) -> list[float]:
@@ -82,6 +90,7 @@ def artifact_document(ws, version, collected, data, pipeline, search) -> dict:
             "params": {**ws.config["model"].get("fixed_params", {}), **search.best_params},
             "seed": ws.config["split"]["seed"],
             "test_size": ws.config["split"]["test_size"],
+            "config_sha256": config_sha256(ws),
             "train_rows": len(data.y_train),
             "test_rows": len(data.y_test),
         },
