@@ -101,6 +101,17 @@ def _status(ws, args):
     print_index(ws.models_dir)
 
 
+def _verify(ws, args):
+    from ml.registry import print_index, verify
+
+    print_index(ws.models_dir)
+    problems = verify(ws.models_dir)
+    for problem in problems:
+        print(f"  PROBLEM: {problem}")
+    print("registry OK: every servable version loads" if not problems else "registry BROKEN")
+    return 2 if problems else 0
+
+
 def _retrain(ws, args):
     from ml.retrain import retrain
 
@@ -150,6 +161,7 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("version")
     d.add_argument("--reason", default="decommissioned")
     stage("status", _status, "show the registry: versions, status, last event")
+    stage("verify", _verify, "load every non-retired version as the service would (exit 2 if not)")
     r = stage(
         "retrain", _retrain, "collect -> ... -> evaluate -> register -> promote if gate passes"
     )

@@ -156,10 +156,31 @@ def rollback(models_dir: Path) -> tuple[str, str]:
 
 def print_index(models_dir: Path) -> None:
     index = current_index(models_dir)
-    print(f"registry {models_dir}: active = {index['active']}")
+    shown = models_dir.resolve()
+    if shown.is_relative_to(Path.cwd()):
+        shown = shown.relative_to(Path.cwd())
+    print(f"registry {shown}: active = {index['active']}")
     for version, entry in sorted(index["versions"].items(), key=lambda kv: int(kv[0][1:])):
         last = entry["history"][-1]
         print(
             f"  {version:<5} {entry['status']:<9} {entry['file']:<32} "
             f"last: {last['event']} {last['at']}"
         )
+
+
+def verify(models_dir: Path) -> list[str]:
+    """Load every servable version the way the service would; returns the problems found."""
+    index = read_index(models_dir)
+    problems = []
+    for version, entry in index["versions"].items():
+        if entry["status"] == "retired":
+            continue
+        try:
+            load_version(models_dir, version)
+        except ModelError as exc:
+            problems.append(str(exc))
+    listed = {entry["file"] for entry in index["versions"].values()}
+    for path in sorted(models_dir.glob("*.json")):
+        if path.name != INDEX_FILE and path.name not in listed:
+            problems.append(f"{path.name} is not in the registry index (register it or remove it)")
+    return problems

@@ -1,0 +1,48 @@
+# MLOps: the training pipeline (ml/), the data (data/) and the model registry (models/).
+# `train` and `evaluate` never touch models/; only register/promote/rollback/decommission and
+# retrain change the registry, and those are the changes you commit.
+
+.PHONY: train evaluate register retrain promote rollback decommission simulate-drift \
+	drift-check ml-status validate-ml test-ml
+
+train: setup ## train a candidate model into build/ml/candidate.json (registry untouched)
+	$(PY) -m ml train
+
+evaluate: setup ## quality gate on the candidate: readable report, non-zero exit when it fails
+	$(PY) -m ml evaluate
+
+register: setup ## gate the candidate, then add it to models/ as an archived version
+	$(PY) -m ml register
+
+retrain: setup ## collect→preprocess→optimize→train→evaluate→register, promote if the gate passes
+	$(PY) -m ml retrain
+
+promote: setup ## make VERSION the active model (make promote VERSION=v2)
+	@test -n "$(VERSION)" || { echo "usage: make promote VERSION=vN"; exit 2; }
+	$(PY) -m ml promote "$(VERSION)"
+
+rollback: setup ## re-activate the version the active model replaced
+	$(PY) -m ml rollback
+
+decommission: setup ## retire VERSION for good (make decommission VERSION=v1)
+	@test -n "$(VERSION)" || { echo "usage: make decommission VERSION=vN"; exit 2; }
+	$(PY) -m ml decommission "$(VERSION)"
+
+simulate-drift: setup ## write a labelled batch from a shifted distribution to data/incoming/
+	$(PY) -m ml simulate-drift
+
+drift-check: setup ## input-bin shares and PSI of the newest data/incoming batch vs the active model
+	$(PY) -m ml drift-check
+
+ml-status: setup ## the model registry: versions, status, last event
+	$(PY) -m ml status
+
+validate-ml: setup ## model artifacts + registry index against their JSON Schema; every version loads
+	$(VENV)/bin/check-jsonschema --check-metaschema app/model_schema.json ml/index_schema.json
+	$(VENV)/bin/check-jsonschema --schemafile app/model_schema.json \
+		$$(find models -name '*.json' ! -name index.json | sort)
+	$(VENV)/bin/check-jsonschema --schemafile ml/index_schema.json models/index.json
+	$(PY) -m ml verify
+
+test-ml: setup ## only the ML and model tests
+	$(PY) -m pytest tests/unit/test_ml_*.py tests/unit/test_model_*.py -q
