@@ -1,0 +1,20 @@
+# Kubernetes: kustomize base + overlays (k8s/), validated here, deployed on kind.
+# Details: docs/kubernetes.md. A real cluster cannot run on the CI machine; the kind targets
+# run on a student's machine and in the GitHub Actions e2e job.
+
+.PHONY: validate-k8s kind-up kind-down k8s-smoke
+
+OVERLAY ?= dev
+
+validate-k8s: setup ## kustomize build, kubernetes-validate --strict 1.29..newest, checkov, manifest-vs-app contracts
+	$(PY) -m pytest -p no:cacheprovider -q tests/infra/test_k8s_manifests.py \
+		tests/infra/test_k8s_contract.py tests/infra/test_k8s_monitoring.py
+
+kind-up: ## kind cluster + image + dev overlay + Prometheus/Alertmanager/Grafana; prints the URLs (needs docker, kind, kubectl)
+	scripts/kind-up.sh
+
+kind-down: ## stop kind-up's port-forwards and delete the kind cluster
+	scripts/kind-down.sh
+
+k8s-smoke: ## check a deployed overlay as a user would (OVERLAY=dev|staging|production, NAMESPACE=, KUBE_CONTEXT=)
+	OVERLAY=$(OVERLAY) scripts/k8s-smoke.sh
