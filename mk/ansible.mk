@@ -1,0 +1,29 @@
+# Ansible: the VM deployment path (ansible/). `ansible-test` converges real systemd
+# containers; `validate-ansible` lints and syntax-checks without touching any host.
+
+.PHONY: wheel ansible-test validate-ansible
+
+ANSIBLE_ENV := ANSIBLE_CONFIG=$(CURDIR)/ansible/ansible.cfg PATH=$(CURDIR)/$(VENV)/bin:$$PATH
+# The Python the target hosts run (Debian 12: CPython 3.11 on x86_64). The wheelhouse is
+# downloaded for it explicitly, so the controller's own Python does not matter.
+TARGET_PYTHON   ?= 3.11
+TARGET_PLATFORM ?= manylinux2014_x86_64
+
+wheel: setup ## build the app wheel and a hash-pinned wheelhouse of its serving deps into dist/
+	rm -rf dist/lifecycle_lab-*.whl dist/wheelhouse
+	uv build --wheel --out-dir dist
+	uv export --frozen --no-default-groups --no-emit-project --format requirements-txt \
+		--output-file dist/wheelhouse/requirements.txt >/dev/null
+	uvx pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
+		--python-version $(TARGET_PYTHON) --implementation cp --abi cp$(subst .,,$(TARGET_PYTHON)) \
+		--platform $(TARGET_PLATFORM) -r dist/wheelhouse/requirements.txt -d dist/wheelhouse
+	@ls dist/*.whl dist/wheelhouse/*.whl | wc -l | xargs printf 'wheel: %s wheels in dist/\n'
+
+ansible-test: wheel ## converge two fresh systemd containers, prove idempotence and the service
+	$(ANSIBLE_ENV) scripts/ansible-test.sh
+
+validate-ansible: setup ## ansible-lint (production profile, offline) + syntax check per inventory
+	cd ansible && $(ANSIBLE_ENV) ansible-lint
+	for inventory in ansible/inventories/*/; do \
+		$(ANSIBLE_ENV) ansible-playbook --syntax-check -i "$$inventory" ansible/playbooks/deploy.yml; \
+	done
