@@ -15,6 +15,7 @@ from prometheus_client import (
     Counter,
     Gauge,
     Histogram,
+    disable_created_metrics,
     generate_latest,
     multiprocess,
 )
@@ -33,6 +34,9 @@ class Metrics:
     """Every metric the service writes. One instance per app, made by the factory."""
 
     def __init__(self) -> None:
+        # `*_created` series double the exposition for no dashboard we draw; multiprocess
+        # mode never writes them, so single-process mode should not either.
+        disable_created_metrics()
         # Outside gunicorn (tests, flask run) the metrics live in this private registry;
         # in multiprocess mode the registry is only a home: values go to the mmap files.
         self.registry = CollectorRegistry(auto_describe=True)

@@ -11,7 +11,7 @@ def make_app():
     """Build an app with settings overrides and a private shared-state page."""
 
     def build(**overrides):
-        settings = Settings(model_dir=str(ROOT / "models"), **overrides)
+        settings = Settings(**{"model_dir": str(ROOT / "models"), **overrides})
         return create_app(settings, shared_state=SharedState())
 
     return build
