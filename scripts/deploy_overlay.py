@@ -38,7 +38,7 @@ def split_image(ref: str) -> dict:
 
 
 def base_image_name() -> str:
-    """The image name the manifests use: the one `make image` builds (its name, no tag)."""
+    """The image name the manifests use: the one `make image` builds (`make print-image`)."""
     printed = subprocess.run(
         ["make", "-s", "--no-print-directory", "print-image"],
         cwd=ROOT,
@@ -46,7 +46,8 @@ def base_image_name() -> str:
         capture_output=True,
         text=True,
     ).stdout.strip()
-    return split_image(printed.splitlines()[-1])["name"]
+    name = printed.splitlines()[-1]
+    return split_image(name)["name"] if IMAGE_REF.match(name) else name
 
 
 def write_kustomization(env: str, image: str, base_name: str) -> Path:
