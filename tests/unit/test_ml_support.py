@@ -3,18 +3,23 @@
 import csv
 import shutil
 
+from ml.registry import promote, register
 from ml.workspace import Workspace
 from tests.helpers import ROOT
 
 
 def make_workspace(tmp_path, with_models=True) -> Workspace:
-    """A copy of the repository's data, config and registry: stages run on real data here."""
+    """A copy of the repository's base data and config, and a registry whose only (active)
+    version is the committed v1. Stages run on real data here, and the tests do not depend on
+    what a student has since added to data/incoming/ or models/."""
     for part in ["data/wine.csv", "data/schema.json", "ml/config.yaml"]:
         (tmp_path / part).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / part, tmp_path / part)
+    ws = Workspace.load(tmp_path)
     if with_models:
-        shutil.copytree(ROOT / "models", tmp_path / "models")
-    return Workspace.load(tmp_path)
+        register(ws.models_dir, ROOT / "models" / "wine-classifier-v1.json")
+        promote(ws.models_dir, "v1")
+    return ws
 
 
 def write_batch(ws: Workspace, name: str, rows: list[dict]) -> None:

@@ -1,0 +1,82 @@
+"""Serving stays lean: no training library in the serving dependencies or in app/model.py."""
+
+import ast
+import re
+import subprocess
+import sys
+import tomllib
+
+from ml.__main__ import parser
+from tests.helpers import ROOT
+
+TRAINING_LIBRARIES = {"scikit-learn", "sklearn", "numpy", "scipy", "pandas", "joblib"}
+
+
+def requirement_name(requirement: str) -> str:
+    return re.split(r"[\s<>=!~;\[]", requirement, maxsplit=1)[0].lower()
+
+
+def test_serving_dependencies_hold_no_training_library():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    serving = {requirement_name(r) for r in project["project"]["dependencies"]}
+    assert serving, "the serving dependency list should not be empty"
+    assert not serving & TRAINING_LIBRARIES
+    ml_group = {requirement_name(r) for r in project["dependency-groups"]["ml"]}
+    assert {"scikit-learn", "numpy"} <= ml_group  # training still declares what it needs
+
+
+def imported_modules(path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_model_loader_imports_only_the_standard_library_and_jsonschema():
+    extra = imported_modules(ROOT / "app" / "model.py") - set(sys.stdlib_module_names)
+    assert extra == {"jsonschema"}
+
+
+def test_drift_shift_imports_only_the_standard_library():
+    """scripts/loadgen.py imports ml.drift, and it must run without numpy."""
+    extra = imported_modules(ROOT / "ml" / "drift.py") - set(sys.stdlib_module_names)
+    assert extra == set()
+
+
+IMPORT_CHECK = """
+import sys
+from app.model import load_active
+from ml.drift import shift_features
+model = load_active("models")
+row = dict(zip(model.feature_names, [13.0, 2.0, 2.4, 19.0, 100.0, 2.3, 2.0, 0.36, 1.6, 5.0,
+                                     0.96, 2.6, 750.0]))
+model.predict_proba([shift_features(row)[f] for f in model.feature_names])
+heavy = sorted({"numpy", "sklearn", "scipy", "pandas"} & set(sys.modules))
+print(",".join(heavy) or "none")
+"""
+
+
+def test_serving_a_prediction_loads_no_training_library():
+    result = subprocess.run(
+        [sys.executable, "-c", IMPORT_CHECK],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    assert result.stdout.strip() == "none"
+
+
+def test_every_ml_make_target_calls_a_real_stage():
+    """mk/ml.mk and `python -m ml` must agree: no target may call a stage that does not exist."""
+    stages = set(parser()._subparsers._group_actions[0].choices)
+    called = set(re.findall(r"\$\(PY\) -m ml ([a-z-]+)", (ROOT / "mk" / "ml.mk").read_text()))
+    assert called, "mk/ml.mk calls no stage?"
+    assert called <= stages, called - stages
+    for target in ["train", "evaluate", "retrain", "promote", "rollback", "decommission"]:
+        assert re.search(rf"^{target}:.*## ", (ROOT / "mk" / "ml.mk").read_text(), re.M)
