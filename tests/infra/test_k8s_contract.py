@@ -214,7 +214,8 @@ def test_selectors_match_the_pods(overlay):
     assert selects(overlay.one("PodDisruptionBudget")["spec"]["selector"]["matchLabels"])
     assert selects(overlay.one("NetworkPolicy")["spec"]["podSelector"]["matchLabels"])
     target = overlay.one("HorizontalPodAutoscaler")["spec"]["scaleTargetRef"]
-    assert (target["kind"], target["name"]) == ("Deployment", overlay.deployment["metadata"]["name"])
+    deployment_name = overlay.deployment["metadata"]["name"]
+    assert (target["kind"], target["name"]) == ("Deployment", deployment_name)
 
 
 def test_network_policy_admits_only_ingress_and_monitoring_to_the_app_port(overlay):

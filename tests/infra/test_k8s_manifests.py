@@ -1,9 +1,10 @@
-"""The Kubernetes overlays, rendered and run through the real tools of their ecosystem.
+"""The Kubernetes manifests, rendered and run through the real tools of their ecosystem.
 
-Every overlay must build with `kubectl kustomize`, pass `kubernetes-validate --strict` for
-every Kubernetes version from 1.29 to the newest the validator bundles, and pass checkov with
-no failure (each skipped check carries its reason as an annotation in the manifest).
-The contract between the manifests and the app lives in test_k8s_contract.py.
+Every overlay and the in-cluster monitoring stack must build with `kubectl kustomize`, pass
+`kubernetes-validate --strict` for every Kubernetes version from 1.29 to the newest the
+validator bundles, and pass checkov with no failure (each skipped check carries its reason as
+an annotation in the manifest). The contract between the manifests and the app lives in
+test_k8s_contract.py; the monitoring stack against monitoring/ in test_k8s_monitoring.py.
 """
 
 import json
@@ -18,6 +19,10 @@ from packaging.version import Version
 from tests.helpers import ROOT, require_tool
 
 OVERLAYS = ("dev", "staging", "production")
+# Everything that is applied to a cluster: each overlay, and the monitoring stack for kind.
+KUSTOMIZATIONS = {f"overlay-{name}": Path("k8s/overlays", name) for name in OVERLAYS} | {
+    "monitoring": Path("k8s/monitoring")
+}
 OLDEST_SUPPORTED = Version("1.29")
 # What the base promises every environment (the issue's list).
 REQUIRED_KINDS = {
@@ -48,10 +53,10 @@ def render(directory: Path) -> str:
 
 @pytest.fixture(scope="module")
 def rendered_dir(tmp_path_factory) -> Path:
-    """One rendered file per overlay, <overlay>.yaml, in a fresh directory."""
+    """One rendered file per kustomization (see KUSTOMIZATIONS), in a fresh directory."""
     out = tmp_path_factory.mktemp("k8s-rendered")
-    for overlay in OVERLAYS:
-        (out / f"{overlay}.yaml").write_text(render(ROOT / "k8s" / "overlays" / overlay))
+    for name, path in KUSTOMIZATIONS.items():
+        (out / f"{name}.yaml").write_text(render(ROOT / path))
     return out
 
 
@@ -61,12 +66,24 @@ def documents(path: Path) -> list[dict]:
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_overlay_renders_every_required_kind(rendered_dir, overlay):
-    docs = documents(rendered_dir / f"{overlay}.yaml")
+    docs = documents(rendered_dir / f"overlay-{overlay}.yaml")
     kinds = {doc["kind"] for doc in docs}
     assert kinds >= REQUIRED_KINDS, f"{overlay} lacks {sorted(REQUIRED_KINDS - kinds)}"
     namespaced = [doc for doc in docs if doc["kind"] != "Namespace"]
     namespaces = {doc["metadata"].get("namespace") for doc in namespaced}
     assert namespaces == {f"lifecycle-lab-{overlay}"}, "every object in the overlay's namespace"
+
+
+def test_kind_kustomization_is_the_dev_overlay_plus_monitoring(rendered_dir):
+    """k8s/kind (what `make kind-up` applies) builds and adds nothing of its own."""
+    kind_docs = yaml.safe_load_all(render(ROOT / "k8s" / "kind"))
+    parts = [rendered_dir / "overlay-dev.yaml", rendered_dir / "monitoring.yaml"]
+    expected = [doc for part in parts for doc in documents(part)]
+
+    def key(doc):
+        return (doc["kind"], doc["metadata"].get("namespace", ""), doc["metadata"]["name"])
+
+    assert sorted(map(key, filter(None, kind_docs))) == sorted(map(key, expected))
 
 
 def test_supported_range_reaches_the_newest_bundled_schema():
@@ -95,7 +112,7 @@ def test_strict_schema_validation(rendered_dir, version):
 def test_strict_validation_rejects_an_unknown_field(rendered_dir, tmp_path):
     """Control: --strict really refuses a misspelt field, so the test above can fail."""
     validator = require_tool("kubernetes-validate")
-    docs = documents(rendered_dir / "dev.yaml")
+    docs = documents(rendered_dir / "overlay-dev.yaml")
     deployment = next(doc for doc in docs if doc["kind"] == "Deployment")
     deployment["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]["httpGett"] = {}
     broken = tmp_path / "broken.yaml"
