@@ -5,8 +5,11 @@ import math
 import shutil
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.model import ModelError, load_active, load_version
+from app.schemas import FEATURE_LIMIT
 from tests.helpers import ROOT
 
 
@@ -83,3 +86,20 @@ def test_unknown_version_is_refused_with_the_known_ones(registry):
 def test_missing_registry_is_a_clear_error(tmp_path):
     with pytest.raises(ModelError, match="index not found"):
         load_active(tmp_path)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.floats(min_value=-FEATURE_LIMIT, max_value=FEATURE_LIMIT, allow_nan=False),
+        min_size=13,
+        max_size=13,
+    )
+)
+def test_any_value_the_api_accepts_gives_valid_probabilities(values):
+    """app/schemas.py bounds each feature by FEATURE_LIMIT; within it the math stays finite."""
+    model = load_active(ROOT / "models")
+    probas = model.predict_proba(values)
+    assert math.isclose(sum(probas), 1.0, abs_tol=1e-9)
+    assert all(0.0 <= p <= 1.0 for p in probas)
+    assert all(0 <= model.bin_of(i, v) <= 9 for i, v in enumerate(values))
