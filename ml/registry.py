@@ -90,12 +90,20 @@ def register(models_dir: Path, candidate: Path) -> str:
     return version
 
 
-def _activate(index: dict, version: str, event: str, replaced: str | None, note: str) -> None:
+def _activate(
+    index: dict,
+    version: str,
+    event: str,
+    replaced: str | None,
+    note: str,
+    demoted: str = "archived",
+) -> None:
+    """Make `version` active; the one it replaces becomes archived (history event `demoted`)."""
     previous = index["active"]
     if previous and previous != version:
         entry = index["versions"][previous]
         entry["status"] = "archived"
-        entry["history"].append(_event("archived", "archived", note=f"replaced by {version}"))
+        entry["history"].append(_event(demoted, "archived", note=f"replaced by {version}"))
     entry = index["versions"][version]
     entry["status"] = "active"
     entry["history"].append(_event(event, "active", replaced=replaced, note=note))
@@ -146,10 +154,14 @@ def rollback(models_dir: Path) -> tuple[str, str]:
         raise RegistryError(f"{current} replaced no earlier version: nothing to roll back to")
     _check_promotable(models_dir, index, target)
     restored_replaced = _replaced_by_last_activation(index["versions"][target])
-    index["versions"][current]["history"].append(
-        _event("rolled_back_from", "archived", note=f"rolled back to {target}")
+    _activate(
+        index,
+        target,
+        "rolled_back_to",
+        restored_replaced,
+        f"rollback from {current}",
+        demoted="rolled_back_from",
     )
-    _activate(index, target, "rolled_back_to", restored_replaced, f"rollback from {current}")
     save_index(models_dir, index)
     return current, target
 

@@ -70,6 +70,8 @@ def test_promote_and_rollback_walk_back_through_the_history(ws):
     assert statuses(ws) == {"v1": "archived", "v2": "archived", "v3": "active"}
     assert rollback(ws.models_dir) == ("v3", "v2")
     assert load_active(ws.models_dir).version == "v2"
+    v3_events = [e["event"] for e in read_index(ws.models_dir)["versions"]["v3"]["history"]]
+    assert v3_events == ["registered", "promoted", "rolled_back_from"]
     assert rollback(ws.models_dir) == ("v2", "v1")
     assert load_active(ws.models_dir).version == "v1"
     with pytest.raises(RegistryError, match="nothing to roll back to"):
@@ -218,3 +220,27 @@ def test_a_writer_killed_mid_write_leaves_a_valid_index(ws):
     assert (ws.models_dir / "index.json").read_bytes() == before
     assert load_active(ws.models_dir).version == "v1"
     assert verify(ws.models_dir) == []  # a leftover temp file is not mistaken for a model
+
+
+def test_the_service_serves_the_promoted_version_and_refuses_a_retired_one(ws):
+    from app import create_app
+    from app.config import Settings
+
+    def served():
+        settings = Settings.from_env({"MODEL_DIR": str(ws.models_dir), "APP_ENV": "development"})
+        client = create_app(settings).test_client()
+        return client.get("/api/v1/model"), client.get("/readyz")
+
+    add_version(ws, "v2")
+    promote(ws.models_dir, "v2")
+    model, ready = served()
+    assert model.status_code == 200 and model.get_json()["version"] == "v2"
+    assert ready.status_code == 200
+
+    index = read_index(ws.models_dir)
+    index["versions"]["v2"]["status"] = "retired"  # as if retired behind the tool's back
+    (ws.models_dir / "index.json").write_text(json.dumps(index))
+    model, ready = served()
+    assert model.status_code == 503
+    assert ready.status_code == 503
+    assert "retired" in model.get_json()["error"]["message"]
