@@ -4,7 +4,7 @@
 set -euo pipefail
 
 CLUSTER="${KIND_CLUSTER:-lifecycle-lab}"
-STATE_DIR="build/kind"
+STATE_DIR="${KIND_STATE_DIR:-build/kind}" # where kind-up.sh recorded its port-forwards
 
 cd "$(dirname "$0")/.."
 

@@ -19,7 +19,7 @@ APP_PORT="${APP_PORT:-8080}"
 GRAFANA_PORT="${GRAFANA_PORT:-3000}"
 PROMETHEUS_PORT="${PROMETHEUS_PORT:-9090}"
 ROLLOUT_TIMEOUT="${ROLLOUT_TIMEOUT:-300s}"
-STATE_DIR="build/kind" # port-forward pids and logs; scripts/kind-down.sh reads them
+STATE_DIR="${KIND_STATE_DIR:-build/kind}" # port-forward pids and logs; kind-down.sh reads them
 
 cd "$(dirname "$0")/.."
 
@@ -36,6 +36,7 @@ require() {
 require docker "Install Docker: https://docs.docker.com/get-docker/"
 require kind "Install kind: https://kind.sigs.k8s.io/docs/user/quick-start/#installation"
 require kubectl "Install kubectl: https://kubernetes.io/docs/tasks/tools/"
+require curl "Install curl with your package manager."
 docker info >/dev/null 2>&1 ||
     die "docker is installed but its engine does not answer: start Docker (or add yourself to the docker group)"
 
@@ -60,7 +61,9 @@ existed=false
 k -n "$NAMESPACE" get deployment/lifecycle-lab >/dev/null 2>&1 && existed=true
 
 say "applying k8s/kind (dev overlay + monitoring)"
-k apply -k k8s/kind
+# Server-side apply: no last-applied annotation, whose 256 KiB cap large dashboards would break;
+# --force-conflicts: this script is the one owner of the demo, also of fields kubectl set.
+k apply --server-side --force-conflicts -k k8s/kind
 if [[ "$existed" == true ]]; then
     k -n "$NAMESPACE" rollout restart deployment/lifecycle-lab
 fi
@@ -93,6 +96,10 @@ forward app "$NAMESPACE" lifecycle-lab "$APP_PORT" 80
 forward grafana "$MONITORING_NAMESPACE" grafana "$GRAFANA_PORT" 3000
 forward prometheus "$MONITORING_NAMESPACE" prometheus "$PROMETHEUS_PORT" 9090
 
+# Plain `kubectl` (and `make k8s-smoke`) should mean this cluster from now on, as after
+# `kind create cluster` — also when an existing cluster was reused.
+kubectl config use-context "$CONTEXT" >/dev/null
+
 for _ in $(seq 1 30); do
     curl -fsS "http://127.0.0.1:${APP_PORT}/readyz" >/dev/null 2>&1 && break
     sleep 1
@@ -102,7 +109,7 @@ curl -fsS "http://127.0.0.1:${APP_PORT}/readyz" >/dev/null ||
 
 cat <<EOF
 
-  Lifecycle Lab is running on kind (context ${CONTEXT}, namespace ${NAMESPACE}).
+  Lifecycle Lab is running on kind (kubectl context ${CONTEXT}, namespace ${NAMESPACE}).
 
     app         http://127.0.0.1:${APP_PORT}/          (try /readyz, /metrics, /chaos)
     Grafana     http://127.0.0.1:${GRAFANA_PORT}/      (dashboards under "Lifecycle Lab")
