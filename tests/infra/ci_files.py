@@ -1,0 +1,79 @@
+"""Readers shared by the CI tests: workflows, the Jenkinsfile, and the make targets they call."""
+
+import re
+import subprocess
+from functools import cache
+
+import yaml
+
+from tests.helpers import ROOT
+
+WORKFLOWS = ROOT / ".github" / "workflows"
+JENKINSFILE = ROOT / "Jenkinsfile"
+TARGET = re.compile(r"^[a-z][a-z0-9_-]*$")
+# `make` in command position: line start, after `$(`, `&&`, `||`, `;` or `|` (not in prose).
+MAKE_CALL = re.compile(r"(?:^\s*|\$\(\s*|&&\s*|\|\|?\s*|;\s*)make\s+([^\n]*)", re.MULTILINE)
+
+
+def load_workflow(name: str) -> dict:
+    # PyYAML reads the key `on` as True (YAML 1.1); CI workflows only use it as a key.
+    data = yaml.safe_load((WORKFLOWS / name).read_text())
+    if True in data:
+        data["on"] = data.pop(True)
+    return data
+
+
+def workflow_names() -> list[str]:
+    return sorted(path.name for path in WORKFLOWS.glob("*.yml"))
+
+
+def targets_in_command(text: str) -> list[str]:
+    """Make targets named by every `make ...` call in a shell snippet."""
+    targets = []
+    for match in MAKE_CALL.finditer(text):
+        for token in match.group(1).split():
+            token = re.split(r"[)\"';|&]", token)[0]
+            if token.startswith("-") or "=" in token:
+                continue
+            if not TARGET.match(token):
+                break
+            targets.append(token)
+    return targets
+
+
+def run_scripts(workflow: dict) -> list[str]:
+    return [
+        step["run"]
+        for job in workflow["jobs"].values()
+        for step in job.get("steps", [])
+        if "run" in step
+    ]
+
+
+def workflow_targets(name: str) -> set[str]:
+    return {t for script in run_scripts(load_workflow(name)) for t in targets_in_command(script)}
+
+
+def jenkins_targets() -> set[str]:
+    text = JENKINSFILE.read_text()
+    # Only shell steps: `sh 'make x'` and the bodies of sh ''' ... ''' blocks.
+    shell = re.findall(r"sh\s+'''(.*?)'''|sh\s+'([^']*)'", text, flags=re.DOTALL)
+    return {t for block in shell for part in block for t in targets_in_command(part)}
+
+
+def jenkins_stages() -> list[str]:
+    return re.findall(r"stage\('([^']+)'\)", JENKINSFILE.read_text())
+
+
+@cache
+def defined_make_targets() -> frozenset[str]:
+    """Every target make knows, read from its database (`make -pRrq`), nothing executed."""
+    database = subprocess.run(
+        ["make", "-pRrq", "-f", "Makefile", ":"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    names = re.findall(r"^([a-zA-Z0-9_.-]+):(?!=)", database, flags=re.MULTILINE)
+    return frozenset(names)

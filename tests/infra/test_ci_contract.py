@@ -1,0 +1,125 @@
+"""Contracts between the pipelines and the Makefile: GitHub Actions, Jenkins and `make` agree.
+
+A pipeline step that calls a target nobody defines, or a stage that exists in one CI system
+but not the other, fails here — on the CI machine, before anyone pushes.
+"""
+
+import re
+
+import pytest
+import yaml
+
+from tests.helpers import ROOT
+from tests.infra.ci_files import (
+    defined_make_targets,
+    jenkins_stages,
+    jenkins_targets,
+    targets_in_command,
+    workflow_names,
+    workflow_targets,
+)
+
+# Targets GitHub Actions calls that Jenkins deliberately does not, each with its reason.
+GITHUB_ONLY = {
+    "check-commits": "pull requests only; the Jenkins job builds branches",
+    "system-deps": "apt install with sudo on the runner; the Jenkins image has them built in",
+    "junit-summary": "GitHub's job summary page; Jenkins shows the same reports with `junit`",
+    "print-image": "names the image for the Grype scan action, a GitHub Action",
+    "sign": "keyless cosign signs with GitHub's OIDC token; Jenkins has no such identity",
+}
+
+
+def test_the_target_parser_reads_make_calls_like_a_shell_does():
+    script = 'make lint\necho "ref=$(make -s print-image):$TAG"\nmake deploy ENV=staging X="y"'
+    assert targets_in_command(script) == ["lint", "print-image", "deploy"]
+    assert targets_in_command("make image e2e sbom") == ["image", "e2e", "sbom"]
+    assert targets_in_command('echo "merge to make it the active model"') == []
+
+
+def test_make_knows_its_own_targets_and_not_invented_ones():
+    targets = defined_make_targets()
+    assert {"help", "setup", "pipeline", "validate-ci"} <= targets
+    assert "no-such-target" not in targets
+
+
+@pytest.mark.parametrize("workflow", workflow_names())
+def test_every_target_a_workflow_calls_exists(workflow):
+    missing = workflow_targets(workflow) - defined_make_targets()
+    assert not missing, f"{workflow} calls undefined make targets: {sorted(missing)}"
+
+
+def test_every_target_the_jenkinsfile_calls_exists():
+    missing = jenkins_targets() - defined_make_targets()
+    assert not missing, f"Jenkinsfile calls undefined make targets: {sorted(missing)}"
+
+
+def test_jenkins_covers_every_ci_and_cd_target_and_nothing_else():
+    github = workflow_targets("ci.yml") | workflow_targets("cd.yml")
+    jenkins = jenkins_targets()
+    assert github - set(GITHUB_ONLY) - jenkins == set(), "stages GitHub runs but Jenkins does not"
+    assert jenkins - github == set(), "stages Jenkins runs but GitHub Actions does not"
+
+
+def test_jenkins_has_the_stages_a_student_reads_about():
+    stages = jenkins_stages()
+    for stage in ("Lint", "Test", "Validate", "Image", "Kubernetes on kind", "Deploy staging"):
+        assert stage in stages
+    assert stages.index("Approve production") == stages.index("Deploy production") - 1
+
+
+def test_jenkins_credential_ids_are_the_ones_casc_creates():
+    casc = yaml.safe_load((ROOT / "docker/jenkins/casc.yaml").read_text())
+    created = {
+        next(iter(entry.values()))["id"]
+        for domain in casc["credentials"]["system"]["domainCredentials"]
+        for entry in domain["credentials"]
+    }
+    used = set(re.findall(r"credentialsId: '([^']+)'", (ROOT / "Jenkinsfile").read_text()))
+    assert used, "the Jenkinsfile uses no credentials?"
+    assert used <= created, (
+        f"credentials the Jenkinsfile needs but casc never creates: {used - created}"
+    )
+
+
+def test_casc_job_runs_this_repositorys_jenkinsfile():
+    casc = yaml.safe_load((ROOT / "docker/jenkins/casc.yaml").read_text())
+    script = casc["jobs"][0]["script"]
+    assert "scriptPath('Jenkinsfile')" in script
+    assert "pipelineJob('lifecycle-lab')" in script
+
+
+def test_jenkins_plugins_are_pinned_and_cover_the_steps_used():
+    lines = (ROOT / "docker/jenkins/plugins.txt").read_text().splitlines()
+    plugins = dict(line.split(":", 1) for line in lines if line and not line.startswith("#"))
+    assert all(version and version != "latest" for version in plugins.values()), plugins
+    # junit step, timestamps(), withCredentials, pipelineJob/casc.
+    for needed in (
+        "junit",
+        "timestamper",
+        "credentials-binding",
+        "job-dsl",
+        "configuration-as-code",
+    ):
+        assert needed in plugins
+
+
+def test_jenkins_image_is_a_pinned_lts():
+    dockerfile = (ROOT / "docker/jenkins/Dockerfile").read_text()
+    base = re.search(r"^FROM (\S+)", dockerfile, flags=re.MULTILINE).group(1)
+    assert re.fullmatch(r"jenkins/jenkins:\d+\.\d+\.\d+-lts-jdk\d+", base), base
+
+
+def test_uv_version_has_one_value_everywhere():
+    makefile = re.search(r"^UV_VERSION\s*\?=\s*(\S+)", (ROOT / "Makefile").read_text(), re.M)
+    expected = makefile.group(1)
+    dockerfile = (ROOT / "docker/jenkins/Dockerfile").read_text()
+    assert f"ARG UV_VERSION={expected}\n" in dockerfile
+    for workflow in workflow_names():
+        env = yaml.safe_load((ROOT / ".github/workflows" / workflow).read_text()).get("env", {})
+        assert env.get("UV_VERSION") == expected, workflow
+
+
+def test_every_terraform_root_is_seen_by_the_validate_target():
+    roots = sorted(p.parent for p in (ROOT / "terraform/environments").glob("*/*.tf"))
+    assert roots, "no Terraform roots: tf-roots-validate would validate nothing"
+    assert {p.name for p in roots} >= {"staging", "production"}

@@ -1,0 +1,157 @@
+"""The small programs behind the CI targets: pipeline runner, commit check, summaries, deploy."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from scripts import conventional_commits, junit_summary
+from tests.helpers import ROOT, require_tool
+
+# --- conventional commits ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "feat(api): add /version",
+        "fix: reject empty features",
+        "ci(jenkins)!: drop the Java 17 image",
+        "build(deps): bump flask to 3.1",
+        'Revert "feat(api): add /version"',
+    ],
+)
+def test_conventional_subjects_pass(subject):
+    assert conventional_commits.problem(subject) is None
+
+
+@pytest.mark.parametrize(
+    ("subject", "reason"),
+    [
+        ("Added a feature", "expected 'type(scope): description'"),
+        ("feature(api): add", "unknown type 'feature'"),
+        ("feat(api):add", "expected"),
+        ("feat(API): add", "expected"),
+        ("fix: trailing period.", "period"),
+        ("feat: " + "x" * 100, "longer than"),
+    ],
+)
+def test_unconventional_subjects_fail_with_a_reason(subject, reason):
+    assert reason in conventional_commits.problem(subject)
+
+
+def test_commit_check_reads_a_git_range_and_exits_nonzero_on_a_bad_subject(tmp_path, capsys):
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-C", str(tmp_path)]
+    subprocess.run([*git, "init", "-q", "-b", "main"], check=True)
+    for message in ("chore: start", "feat(api): add predict", "wip stuff"):
+        subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", message], check=True)
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        assert conventional_commits.main(["--range", "HEAD~2..HEAD"]) == 1
+        out = capsys.readouterr().out
+        assert "'wip stuff'" in out and "1/2 commit subjects are conventional" in out
+        assert conventional_commits.main(["--range", "HEAD~2..HEAD~1"]) == 0
+    finally:
+        os.chdir(cwd)
+
+
+# --- make pipeline -------------------------------------------------------------------------
+
+
+def run_pipeline(stages: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "scripts/pipeline.py"],
+        cwd=ROOT,
+        env={**os.environ, "PIPELINE_STAGES": stages},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_pipeline_runs_stages_in_order_with_elapsed_seconds():
+    result = run_pipeline("help print-image")
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = [line for line in result.stdout.splitlines() if line.startswith("==> ")]
+    assert lines[0] == "==> [1/2] help ..."
+    assert lines[1].startswith("==> [1/2] help ok in ") and lines[1].endswith("s")
+    assert lines[2] == "==> [2/2] print-image ..."
+    assert lines[-1].startswith("==> pipeline passed: 2 stages in ")
+
+
+def test_pipeline_stops_at_the_first_failing_stage_and_names_it():
+    result = run_pipeline("help false-stage print-image")
+    assert result.returncode != 0
+    assert "pipeline stopped at stage 'false-stage'" in result.stdout
+    assert "[2/3] false-stage FAILED after" in result.stdout
+    assert "[3/3]" not in result.stdout  # nothing after the failure runs
+
+
+# --- junit summary ---------------------------------------------------------------------------
+
+
+def test_junit_summary_counts_and_names_failures(tmp_path):
+    report = tmp_path / "junit-3.11.xml"
+    report.write_text(
+        "<testsuites>"
+        '<testsuite name="pytest" tests="4" failures="1" errors="0" skipped="1" time="2.5">'
+        '<testcase classname="tests.unit.test_a" name="test_ok"/>'
+        '<testcase classname="tests.unit.test_a" name="test_ok2"/>'
+        '<testcase classname="tests.unit.test_a" name="test_skip"><skipped/></testcase>'
+        '<testcase classname="tests.unit.test_a" name="test_bad"><failure message="x"/></testcase>'
+        "</testsuite></testsuites>"
+    )
+    text = junit_summary.markdown([report])
+    assert "| junit-3.11.xml | 4 | 2 | 1 | 0 | 1 | 2.5 |" in text
+    assert "`tests.unit.test_a::test_bad`" in text
+
+
+# --- deploy: the overlay with the pipeline's image -------------------------------------------
+
+
+def test_deploy_render_pins_the_published_digest_and_leaves_the_overlay_alone():
+    require_tool("kubectl")
+    overlay = ROOT / "k8s/overlays/staging/kustomization.yaml"
+    before = overlay.read_text()
+    digest = "sha256:" + "ab" * 32
+    result = subprocess.run(
+        [
+            sys.executable,
+            "scripts/deploy_overlay.py",
+            "--env",
+            "staging",
+            "--image",
+            f"ghcr.io/student/lifecycle-lab@{digest}",
+            "--render",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    images = [
+        line.split("image:")[1].strip() for line in result.stdout.splitlines() if " image: " in line
+    ]
+    assert f"ghcr.io/student/lifecycle-lab@{digest}" in images
+    assert not any(image.startswith("localhost/lifecycle-lab") for image in images)
+    assert overlay.read_text() == before
+    pinned = json.loads((ROOT / "build/deploy-staging/kustomization.yaml").read_text())
+    assert pinned["images"][0]["digest"] == digest
+
+
+def test_deploy_refuses_an_unknown_environment_and_a_bad_reference():
+    for args in (
+        ["--env", "nowhere", "--image", "x:1"],
+        ["--env", "staging", "--image", "not a ref"],
+    ):
+        result = subprocess.run(
+            [sys.executable, "scripts/deploy_overlay.py", *args, "--render", "--base-image", "x"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode != 0
