@@ -95,7 +95,8 @@ def datacard(ws: Workspace, header: list[str], rows: list[list[str]]) -> str:
     schema = json.loads(ws.data_schema.read_text(encoding="utf-8"))
     lines = []
     for i, feature in enumerate(schema["features"]):
-        assert feature["name"] == header[i], "data/schema.json and the CSV disagree on order"
+        if feature["name"] != header[i]:
+            raise ValueError(f"data/schema.json and the CSV disagree on column {i + 1}")
         values = [float(row[i]) for row in rows]
         lines.append(
             f"| `{feature['name']}` | {feature['unit']} | {min(values):g} | {max(values):g} "
