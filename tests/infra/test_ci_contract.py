@@ -123,3 +123,16 @@ def test_every_terraform_root_is_seen_by_the_validate_target():
     roots = sorted(p.parent for p in (ROOT / "terraform/environments").glob("*/*.tf"))
     assert roots, "no Terraform roots: tf-roots-validate would validate nothing"
     assert {p.name for p in roots} >= {"staging", "production"}
+
+
+def test_compose_starts_jenkins_only_on_its_profile_with_every_variable_casc_reads():
+    service = yaml.safe_load((ROOT / "docker/compose.yaml").read_text())["services"]["jenkins"]
+    assert service["profiles"] == ["jenkins"]
+    assert service["ports"][0].startswith("127.0.0.1:")  # never on every interface
+    casc = (ROOT / "docker/jenkins/casc.yaml").read_text()
+    read_by_casc = set(re.findall(r"\$\{([A-Z_]+)(?::-[^}]*)?\}", casc))
+    assert read_by_casc <= set(service["environment"]), read_by_casc - set(service["environment"])
+    # The job's default repository is the .git directory compose mounts.
+    default_url = re.search(r"REPO_URL:-([^}]+)\}", casc).group(1)
+    mounted = {volume.split(":")[1] for volume in service["volumes"]}
+    assert default_url.removeprefix("file://") in mounted
