@@ -243,3 +243,12 @@ def test_monitoring_pods_are_hardened(stack):
         assert sc["capabilities"]["drop"] == ["ALL"], name
         image = container(deployment)["image"]
         assert ":" in image and not image.endswith(":latest"), f"{name}: pin {image}"
+
+
+def test_images_are_the_versions_the_compose_stack_runs(stack):
+    """One Prometheus, Alertmanager and Grafana version for compose and kind alike."""
+    compose = yaml.safe_load((ROOT / "docker" / "compose.yaml").read_text())
+    compose_images = {service.get("image") for service in compose["services"].values()}
+    for deployment in (d for d in stack if d["kind"] == "Deployment"):
+        image = container(deployment)["image"]
+        assert image in compose_images, f"{image} is not what docker/compose.yaml runs"
