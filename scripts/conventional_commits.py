@@ -5,6 +5,7 @@ version bumps can be read off the history. CI runs it on the commits a pull requ
 
     python3 scripts/conventional_commits.py --range origin/main..HEAD
     python3 scripts/conventional_commits.py "feat(api): add /version"   # check given subjects
+    python3 scripts/conventional_commits.py --message-file .git/COMMIT_EDITMSG  # commit-msg hook
 
 Exit 0 when every subject conforms, 1 otherwise (each bad subject is printed with the reason).
 Merge commits are skipped: they are made by git, not written by a person.
@@ -69,9 +70,16 @@ def subjects_in_range(revision_range: str) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--range", dest="revision_range", help="git range, e.g. origin/main..HEAD")
+    parser.add_argument("--message-file", help="a commit message file (its first line is checked)")
     parser.add_argument("subjects", nargs="*", help="subjects to check instead of a git range")
     args = parser.parse_args(argv)
-    subjects = subjects_in_range(args.revision_range) if args.revision_range else args.subjects
+    if args.revision_range:
+        subjects = subjects_in_range(args.revision_range)
+    elif args.message_file:
+        with open(args.message_file, encoding="utf-8") as message:
+            subjects = message.read().splitlines()[:1]
+    else:
+        subjects = args.subjects
     if not subjects:
         print("no commit subjects to check")
         return 0

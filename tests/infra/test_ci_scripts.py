@@ -58,6 +58,14 @@ def test_commit_check_reads_a_git_range_and_exits_nonzero_on_a_bad_subject(tmp_p
         os.chdir(cwd)
 
 
+def test_commit_msg_hook_checks_the_first_line_of_the_message_file(tmp_path):
+    message = tmp_path / "COMMIT_EDITMSG"
+    message.write_text("fix(api): answer 415 for non-JSON\n\nA longer body. Free text.\n")
+    assert conventional_commits.main(["--message-file", str(message)]) == 0
+    message.write_text("fixed stuff\n")
+    assert conventional_commits.main(["--message-file", str(message)]) == 1
+
+
 # --- make pipeline -------------------------------------------------------------------------
 
 
