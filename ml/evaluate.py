@@ -19,6 +19,7 @@ from pathlib import Path
 from app.model import Model, ModelError, load_active, load_file
 from ml import collect as collect_stage
 from ml import preprocess as preprocess_stage
+from ml.atomic import write_text
 from ml.metrics import classification_metrics, predicted
 from ml.report import write_report
 from ml.workspace import Workspace
@@ -113,6 +114,23 @@ def evaluate(ws: Workspace, candidate_path: Path | None = None) -> GateResult:
     return result
 
 
+def markdown(result: GateResult) -> str:
+    """The gate as a Markdown table: the body of the retrain pull request (retrain.yml)."""
+    verdict = "passed" if result.passed else "FAILED"
+    lines = [
+        f"### Quality gate {verdict}: candidate {result.candidate}",
+        "",
+        f"Holdout: {result.metrics['rows']} rows. Active model: {result.active_version or 'none'}.",
+        "",
+        "| check | result | detail |",
+        "|---|---|---|",
+    ]
+    for check in result.checks:
+        mark = "pass" if check["passed"] else "**FAIL**"
+        lines.append(f"| {check['check']} | {mark} | {check['detail']} |")
+    return "\n".join(lines) + "\n"
+
+
 def report(ws: Workspace, result: GateResult) -> None:
     write_report(
         ws,
@@ -127,6 +145,7 @@ def report(ws: Workspace, result: GateResult) -> None:
             "checks": result.checks,
         },
     )
+    write_text(ws.reports_dir.parent / "model-gate.md", markdown(result))
     print(f"quality gate for candidate {result.candidate} (holdout {result.metrics['rows']} rows):")
     for check in result.checks:
         print(f"  [{'PASS' if check['passed'] else 'FAIL'}] {check['check']:<52} {check['detail']}")

@@ -36,6 +36,9 @@ def test_gate_passes_the_real_model(tmp_path, capsys):
     assert report["passed"] is True
     assert report["active_version"] == "v1"
     assert report["metrics"]["accuracy"] >= ws.config["gate"]["thresholds"]["accuracy"]
+    summary = (ws.root / "reports" / "model-gate.md").read_text()  # the retrain PR body
+    assert "Quality gate passed: candidate v2" in summary
+    assert "| accuracy >= 0.9 | pass |" in summary
 
 
 def test_gate_fails_a_model_trained_on_shuffled_labels(tmp_path, capsys):
@@ -50,6 +53,7 @@ def test_gate_fails_a_model_trained_on_shuffled_labels(tmp_path, capsys):
     report = json.loads((ws.reports_dir / "evaluate.json").read_text())
     assert report["passed"] is False
     assert report["metrics"]["accuracy"] < 0.6
+    assert "| accuracy >= 0.9 | **FAIL** |" in (ws.root / "reports" / "model-gate.md").read_text()
 
 
 def degrade(document: dict, features: list[str]) -> dict:
