@@ -1,0 +1,149 @@
+"""The compose stack's wiring, on a real container network, without a registry.
+
+CI cannot pull prom/prometheus or prom/alertmanager, so this starts the same programs from
+Debian's packages (mounted read-only from the host into a container of our image, which is
+Debian bookworm too) with exactly the mounts and network names docker/compose.yaml gives them.
+What it proves: Prometheus reaches the app as `app:8000` and Alertmanager as
+`alertmanager:9093` by service name, loads the monitoring part's rule files through the
+compose mounts, and scrapes live metrics. (Grafana cannot run here; tests/infra covers its
+provisioning paths.)
+"""
+
+import json
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.e2e import engine as eng
+from tests.helpers import ROOT, free_port, require_tool
+
+COMPOSE = ROOT / "docker" / "compose.yaml"
+
+
+def compose_mounts(service: str) -> list[str]:
+    """The service's volumes from compose.yaml, host paths made absolute."""
+    volumes = yaml.safe_load(COMPOSE.read_text())["services"][service].get("volumes", [])
+    result = []
+    for volume in volumes:
+        host, rest = volume.split(":", 1)
+        result += ["-v", f"{(COMPOSE.parent / host).resolve()}:{rest}"]
+    return result
+
+
+def hardened_run(engine, network, alias, *args):
+    return eng.run(
+        engine,
+        "run",
+        "--pull=never",
+        "-d",
+        "--read-only",
+        "--tmpfs",
+        "/tmp:rw,size=128m",
+        "--cap-drop",
+        "ALL",
+        "--network",
+        network,
+        "--network-alias",
+        alias,
+        *args,
+    ).stdout.strip()
+
+
+@pytest.fixture
+def stack(engine, image):
+    prometheus = require_tool("prometheus")
+    alertmanager = require_tool("prometheus-alertmanager")
+    network = f"lifecycle-lab-e2e-{uuid.uuid4().hex[:8]}"
+    eng.run(engine, "network", "create", network)
+    started = []
+    try:
+        started.append(hardened_run(engine, network, "app", image))
+        started.append(
+            hardened_run(
+                engine,
+                network,
+                "alertmanager",
+                *compose_mounts("alertmanager"),
+                "-v",
+                f"{alertmanager}:/usr/local/bin/alertmanager:ro",
+                "--workdir",
+                "/tmp",
+                "--entrypoint",
+                "/usr/local/bin/alertmanager",
+                image,
+                "--config.file=/etc/alertmanager/alertmanager.yml",
+                "--storage.path=/tmp/alertmanager",
+                "--cluster.listen-address=",
+            )
+        )
+        port = free_port()
+        started.append(
+            hardened_run(
+                engine,
+                network,
+                "prometheus",
+                *compose_mounts("prometheus"),
+                "-v",
+                f"{prometheus}:/usr/local/bin/prometheus:ro",
+                "-p",
+                f"127.0.0.1:{port}:9090",
+                "--entrypoint",
+                "/usr/local/bin/prometheus",
+                image,
+                "--config.file=/etc/prometheus/prometheus.yml",
+                "--storage.tsdb.path=/tmp/prometheus",
+            )
+        )
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        for container in started:
+            eng.run(engine, "rm", "-f", "-t", "0", container, check=False)
+        eng.run(engine, "network", "rm", "-f", network, check=False)
+
+
+def api(url: str, path: str) -> dict:
+    status, body = eng.http_get(url + path)
+    assert status == 200, body
+    return json.loads(body)["data"]
+
+
+def wait_for(check, what: str, timeout: float = 90):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = check()
+            if last:
+                return last
+        except OSError as error:  # not listening yet
+            last = error
+        time.sleep(1)
+    pytest.fail(f"{what} not reached in {timeout}s (last: {last})")
+
+
+def test_prometheus_scrapes_the_app_and_finds_alertmanager_by_service_name(engine, stack):
+    url = stack
+
+    def app_target_up():
+        targets = api(url, "/api/v1/targets")["activeTargets"]
+        return [t for t in targets if t["labels"]["job"] == "lifecycle-lab" and t["health"] == "up"]
+
+    up = wait_for(app_target_up, "the lifecycle-lab target up")
+    assert up[0]["scrapeUrl"] == "http://app:8000/metrics"
+
+    def alertmanager_found():
+        return api(url, "/api/v1/alertmanagers")["activeAlertmanagers"]
+
+    found = wait_for(alertmanager_found, "an active Alertmanager")
+    assert found[0]["url"].startswith("http://alertmanager:9093/")
+
+    rule_files = sorted((ROOT / "monitoring" / "prometheus" / "rules").glob("*.yml"))
+    groups = api(url, "/api/v1/rules")["groups"]
+    loaded = {Path(group["file"]).name for group in groups}
+    assert loaded == {path.name for path in rule_files}
+
+    result = api(url, '/api/v1/query?query=app_build_info{job="lifecycle-lab"}')["result"]
+    assert result and result[0]["metric"]["git_sha"] == eng.env_or_fail("E2E_IMAGE_REVISION")
