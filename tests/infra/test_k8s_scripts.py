@@ -101,6 +101,7 @@ def test_kind_up_says_when_the_docker_engine_is_down(tmp_path):
         docker="#!/bin/sh\nexit 1\n",  # `docker info` fails: no engine
         kind="#!/bin/sh\necho unexpected kind call >&2; exit 99\n",
         kubectl="#!/bin/sh\necho unexpected kubectl call >&2; exit 99\n",
+        curl="#!/bin/sh\necho unexpected curl call >&2; exit 99\n",
     )
     result = run_script("kind-up.sh", path)
     assert result.returncode == 1
