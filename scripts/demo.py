@@ -1,0 +1,281 @@
+#!/usr/bin/env python3
+"""`make demo`: the whole monitoring loop on this machine, no containers needed.
+
+Starts, on loopback:
+  * the app under gunicorn (2 workers, chaos enabled),
+  * Prometheus with monitoring/prometheus/prometheus.yml and its rules (unchanged),
+  * Alertmanager with monitoring/alertmanager/alertmanager.yml (unchanged),
+  * the drift bridge (scripts/alert_bridge.py) and a stand-in chat that prints messages,
+  * the load generator, touring normal -> errors -> slow -> drift traffic.
+Ports come from those config files (one source of truth). State lives in .run/demo/.
+Ctrl-C stops everything it started.
+
+    python scripts/demo.py                  # the tour, until Ctrl-C
+    python scripts/demo.py --mode drift     # one kind of traffic only
+    python scripts/demo.py --duration 300   # stop by itself after 5 minutes
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+STATE = ROOT / ".run" / "demo"
+PROMETHEUS_CONFIG = ROOT / "monitoring" / "prometheus" / "prometheus.yml"
+ALERTMANAGER_CONFIG = ROOT / "monitoring" / "alertmanager" / "alertmanager.yml"
+TOUR = [
+    ("normal", 120),
+    ("errors", 90),
+    ("normal", 60),
+    ("slow", 90),
+    ("normal", 60),
+    ("drift", 300),
+]
+
+
+def say(message: str) -> None:
+    print(f"[demo] {message}", flush=True)
+
+
+def ports() -> dict[str, int]:
+    """Every port of the demo, read from the configs the servers use."""
+    prometheus = yaml.safe_load(PROMETHEUS_CONFIG.read_text())
+    jobs = {
+        job["job_name"]: job["static_configs"][0]["targets"][0]
+        for job in prometheus["scrape_configs"]
+    }
+    alertmanager_target = prometheus["alerting"]["alertmanagers"][0]["static_configs"][0][
+        "targets"
+    ][0]
+    alertmanager = yaml.safe_load(ALERTMANAGER_CONFIG.read_text())
+    [bridge] = [r for r in alertmanager["receivers"] if r["name"] == "retrain-bridge"]
+    bridge_url = urllib.parse.urlsplit(bridge["webhook_configs"][0]["url"])
+    return {
+        "app": int(jobs["lifecycle-lab"].rsplit(":", 1)[1]),
+        "prometheus": int(jobs["prometheus"].rsplit(":", 1)[1]),
+        "alertmanager": int(alertmanager_target.rsplit(":", 1)[1]),
+        "bridge": bridge_url.port,
+    }
+
+
+def check_free(named_ports: dict[str, int]) -> None:
+    for name, port in named_ports.items():
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                sys.exit(f"demo: port {port} ({name}) is already in use; stop what listens there")
+
+
+def tool(name: str) -> str:
+    found = shutil.which(name)
+    if not found:
+        sys.exit(
+            f"demo: `{name}` is not installed "
+            "(Debian: apt-get install prometheus prometheus-alertmanager)"
+        )
+    return found
+
+
+def wait_http(url: str, proc: subprocess.Popen, name: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            sys.exit(f"demo: {name} exited with {proc.returncode}; see {STATE / (name + '.log')}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    sys.exit(f"demo: {name} not ready after {timeout}s; see {STATE / (name + '.log')}")
+
+
+class ChatSink:
+    """Stands in for Slack: prints what Alertmanager's chat receivers would post."""
+
+    def __init__(self) -> None:
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+                for attachment in body.get("attachments", []):
+                    print(
+                        f"\n[chat {body.get('channel', '')}] {attachment.get('title', '')}",
+                        flush=True,
+                    )
+                    print("  " + attachment.get("text", "").replace("\n", "\n  "), flush=True)
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/chat"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+class Demo:
+    def __init__(self) -> None:
+        self.procs: list[tuple[str, subprocess.Popen]] = []
+        self.loadgen: subprocess.Popen | None = None
+        self.stopping = threading.Event()
+
+    def start(self, name: str, argv: list[str], cwd: Path = ROOT, env=None, log=True):
+        output = (STATE / f"{name}.log").open("wb") if log else None
+        proc = subprocess.Popen(
+            argv, cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT if log else None
+        )
+        self.procs.append((name, proc))
+        return proc
+
+    def stop(self) -> None:
+        self.stopping.set()
+        if self.loadgen and self.loadgen.poll() is None:
+            try:  # Ctrl-C reached it too; it switches its chaos toggle off and exits
+                self.loadgen.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.loadgen.send_signal(signal.SIGINT)
+                try:
+                    self.loadgen.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    self.loadgen.kill()
+        for name, proc in reversed(self.procs):
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=30)  # gunicorn drains first
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+            say(f"stopped {name}")
+
+    def traffic(self, url: str, plan: list[tuple[str, float]], rate: float, until: float) -> None:
+        while not self.stopping.is_set():
+            for mode, seconds in plan:
+                seconds = min(seconds, until - time.monotonic())
+                if self.stopping.is_set() or seconds <= 0:
+                    return
+                say(f"traffic: {mode} for {seconds:.0f}s")
+                argv = [sys.executable, str(ROOT / "scripts" / "loadgen.py"), "--url", url]
+                argv += ["--mode", mode, "--rate", str(rate), "--duration", str(seconds)]
+                self.loadgen = subprocess.Popen(argv)
+                self.loadgen.wait()
+
+
+def stop_on_sigterm(signum, frame):
+    raise KeyboardInterrupt  # `kill <pid>` stops the demo as cleanly as Ctrl-C
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--mode", choices=("tour", "normal", "errors", "slow", "drift"), default="tour"
+    )
+    parser.add_argument("--rate", type=float, default=10.0, help="requests per second")
+    parser.add_argument("--duration", type=float, default=0, help="seconds; 0 = until Ctrl-C")
+    args = parser.parse_args(argv)
+
+    named = ports()
+    check_free(named)
+    prometheus_bin, alertmanager_bin = tool("prometheus"), tool("prometheus-alertmanager")
+    for sub in ("metrics", "prometheus", "alertmanager/secrets"):
+        (STATE / sub).mkdir(parents=True, exist_ok=True)
+    chat = ChatSink()
+    # The chat receivers read their URL from this file (relative to Alertmanager's working
+    # directory): here a harmless local sink, in production a Slack/Mattermost webhook.
+    (STATE / "alertmanager" / "secrets" / "chat-webhook-url").write_text(chat.url + "\n")
+
+    demo = Demo()
+    signal.signal(signal.SIGTERM, stop_on_sigterm)
+    app_url = f"http://127.0.0.1:{named['app']}"
+    try:
+        git_sha = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        )
+        app_env = {
+            **os.environ,
+            "HOST": "127.0.0.1",
+            "PORT": str(named["app"]),
+            "WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY", "2"),
+            "CHAOS_ENABLED": "true",
+            "APP_ENV": "development",
+            "PROMETHEUS_MULTIPROC_DIR": str(STATE / "metrics"),
+            "GIT_SHA": git_sha.stdout.strip() or "unknown",
+        }
+        gunicorn = str(Path(sys.executable).parent / "gunicorn")
+        app = demo.start(
+            "app", [gunicorn, "--config", "app/gunicorn.conf.py", "app:create_app()"], env=app_env
+        )
+        wait_http(f"{app_url}/readyz", app, "app")
+        prometheus = demo.start(
+            "prometheus",
+            [
+                prometheus_bin,
+                f"--config.file={PROMETHEUS_CONFIG}",
+                f"--storage.tsdb.path={STATE / 'prometheus'}",
+                f"--web.listen-address=127.0.0.1:{named['prometheus']}",
+            ],
+        )
+        alertmanager = demo.start(
+            "alertmanager",
+            [
+                alertmanager_bin,
+                f"--config.file={ALERTMANAGER_CONFIG}",
+                "--storage.path=data",
+                f"--web.listen-address=127.0.0.1:{named['alertmanager']}",
+                "--cluster.listen-address=",
+            ],
+            cwd=STATE / "alertmanager",
+        )
+        demo.start(
+            "bridge",
+            [
+                sys.executable,
+                str(ROOT / "scripts" / "alert_bridge.py"),
+                "--listen",
+                f"127.0.0.1:{named['bridge']}",
+            ],
+            log=False,
+        )
+        wait_http(f"http://127.0.0.1:{named['prometheus']}/-/ready", prometheus, "prometheus")
+        wait_http(f"http://127.0.0.1:{named['alertmanager']}/-/ready", alertmanager, "alertmanager")
+
+        say(f"app           {app_url}/  (metrics: {app_url}/metrics, chaos: {app_url}/chaos)")
+        say(f"Prometheus    http://127.0.0.1:{named['prometheus']}/alerts  (targets: /targets)")
+        say(f"Alertmanager  http://127.0.0.1:{named['alertmanager']}/")
+        say("chat          messages print here; the drift bridge logs here too")
+        say(
+            "Grafana dashboards (monitoring/grafana/dashboards) need a Grafana: "
+            "use the compose or kind stack;"
+        )
+        say("every panel is PromQL you can paste into Prometheus' Graph page.")
+        say(f"logs and data in {STATE}; Ctrl-C stops everything")
+
+        until = time.monotonic() + args.duration if args.duration else float("inf")
+        plan = TOUR if args.mode == "tour" else [(args.mode, 3600)]
+        demo.traffic(app_url, plan, args.rate, until)
+    except KeyboardInterrupt:
+        say("stopping")
+    finally:
+        demo.stop()
+        chat.server.shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
