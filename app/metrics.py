@@ -94,6 +94,21 @@ class Metrics:
             registry=r,
         )
 
+        self._request_children: dict[tuple, tuple] = {}
+
+    def count_request(self, method: str, route: str, status: int, seconds: float) -> None:
+        # Label children are cached: .labels() validates and locks on every call.
+        key = (method, route, status)
+        children = self._request_children.get(key)
+        if children is None:
+            children = (
+                self.requests.labels(method, route, str(status)),
+                self.duration.labels(method, route),
+            )
+            self._request_children[key] = children
+        children[0].inc()
+        children[1].observe(seconds)
+
     def exposition(self) -> bytes:
         if multiprocess_dir():
             registry = CollectorRegistry()

@@ -47,13 +47,43 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def child_pids(parent: int) -> list[int]:
+    """Pids whose parent is `parent`, from /proc (gunicorn workers of a master)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat[stat.rindex(")") + 2 :].split()[1]) == parent:
+                pids.append(int(entry.name))
+    return sorted(pids)
+
+
 class GunicornServer:
     """A real gunicorn master running this repository's app (see `run_gunicorn`)."""
 
-    def __init__(self, proc: "subprocess.Popen", url: str, log_path: Path) -> None:
+    def __init__(self, proc: "subprocess.Popen", url: str, log_path: Path, workers: int) -> None:
         self.proc = proc
         self.url = url
         self.log_path = log_path
+        self.workers = workers
+
+    def worker_pids(self) -> list[int]:
+        return child_pids(self.proc.pid)
+
+    @contextlib.contextmanager
+    def only_worker(self, pid: int):
+        """Pause every other worker (SIGSTOP), so new connections can only go to `pid`."""
+        others = [p for p in self.worker_pids() if p != pid]
+        for other in others:
+            os.kill(other, signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            for other in others:
+                os.kill(other, signal.SIGCONT)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -65,7 +95,7 @@ class GunicornServer:
                 raise RuntimeError(f"gunicorn exited with {self.proc.returncode}:\n{self.log()}")
             try:
                 with urllib.request.urlopen(f"{self.url}/readyz", timeout=2) as response:
-                    if response.status == 200:
+                    if response.status == 200 and len(self.worker_pids()) == self.workers:
                         return
             except (urllib.error.URLError, OSError):
                 pass
@@ -106,7 +136,7 @@ def run_gunicorn(port: int | None = None, workers: int = 2, env: dict | None = N
             stdout=log_file,
             stderr=subprocess.STDOUT,
         )
-    server = GunicornServer(proc, f"http://127.0.0.1:{port}", log_path)
+    server = GunicornServer(proc, f"http://127.0.0.1:{port}", log_path, workers)
     try:
         server.wait_ready()
         yield server

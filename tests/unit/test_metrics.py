@@ -73,3 +73,11 @@ def test_info_gauges_and_process_metrics(client, app):
     assert value(families, "process_cpu_seconds", "process_cpu_seconds_total") > 0
     assert "http_requests_in_flight" in families
     assert "http_request_duration_seconds" in families
+
+
+def test_invented_methods_cannot_mint_series(client):
+    for verb in ("FOO", "BAR", "BAZ"):
+        assert client.open("/healthz", method=verb).status_code == 405
+    families = scrape(client)
+    methods = {s.labels["method"] for s in families["http_requests"].samples}
+    assert methods == {"other", "GET"}
