@@ -139,7 +139,11 @@ def _export_base(ws, args):
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m ml", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(
+        prog="python -m ml",
+        description=__doc__.splitlines()[0],
+        epilog="exit codes: 0 ok, 1 quality gate failed, 2 bad data / request / artifact",
+    )
     p.add_argument("--root", default=".", help="repository root (default: current directory)")
     sub = p.add_subparsers(dest="stage", required=True, metavar="STAGE")
 

@@ -80,3 +80,10 @@ def test_every_ml_make_target_calls_a_real_stage():
     assert called <= stages, called - stages
     for target in ["train", "evaluate", "retrain", "promote", "rollback", "decommission"]:
         assert re.search(rf"^{target}:.*## ", (ROOT / "mk" / "ml.mk").read_text(), re.M)
+
+
+def test_the_service_and_the_pipeline_agree_on_the_registry_directory():
+    from app.config import Settings
+    from ml.workspace import Workspace
+
+    assert Settings.from_env({}).model_dir == Workspace.load(ROOT).config["registry"]
