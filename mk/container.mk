@@ -84,4 +84,4 @@ validate-docker: setup ## hadolint, checkov (Dockerfile), compose-spec schema, c
 	$(VENV)/bin/hadolint docker/Dockerfile
 	$(VENV)/bin/checkov --quiet --compact --skip-download --framework dockerfile -f docker/Dockerfile
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.compose-spec docker/compose.yaml
-	$(PY) -m pytest tests/infra -q -k docker -p no:cacheprovider
+	$(PY) -m pytest tests/infra/test_docker_image.py tests/infra/test_docker_compose.py -q -p no:cacheprovider

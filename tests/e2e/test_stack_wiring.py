@@ -10,7 +10,9 @@ provisioning paths.)
 """
 
 import json
+import re
 import time
+import urllib.parse
 import uuid
 from pathlib import Path
 
@@ -23,9 +25,18 @@ from tests.helpers import ROOT, free_port, require_tool
 COMPOSE = ROOT / "docker" / "compose.yaml"
 
 
+def compose_service(name: str) -> dict:
+    return yaml.safe_load(COMPOSE.read_text())["services"][name]
+
+
+def with_defaults(arg: str) -> str:
+    """Compose's `${VAR:-default}` interpolation, with every variable unset."""
+    return re.sub(r"\$\{\w+:-([^}]*)\}", r"\1", arg)
+
+
 def compose_mounts(service: str) -> list[str]:
     """The service's volumes from compose.yaml, host paths made absolute."""
-    volumes = yaml.safe_load(COMPOSE.read_text())["services"][service].get("volumes", [])
+    volumes = compose_service(service).get("volumes", [])
     result = []
     for volume in volumes:
         host, rest = volume.split(":", 1)
@@ -97,7 +108,7 @@ def stack(engine, image):
                 "--storage.tsdb.path=/tmp/prometheus",
             )
         )
-        yield f"http://127.0.0.1:{port}"
+        yield {"url": f"http://127.0.0.1:{port}", "network": network}
     finally:
         for container in started:
             eng.run(engine, "rm", "-f", "-t", "0", container, check=False)
@@ -125,7 +136,7 @@ def wait_for(check, what: str, timeout: float = 90):
 
 
 def test_prometheus_scrapes_the_app_and_finds_alertmanager_by_service_name(engine, stack):
-    url = stack
+    url = stack["url"]
 
     def app_target_up():
         targets = api(url, "/api/v1/targets")["activeTargets"]
@@ -147,3 +158,39 @@ def test_prometheus_scrapes_the_app_and_finds_alertmanager_by_service_name(engin
 
     result = api(url, '/api/v1/query?query=app_build_info{job="lifecycle-lab"}')["result"]
     assert result and result[0]["metric"]["git_sha"] == eng.env_or_fail("E2E_IMAGE_REVISION")
+
+
+def test_loadgen_runs_its_compose_command_against_app_by_service_name(engine, image, stack):
+    """compose's loadgen command (defaults filled in, 4 s long) from the compose mounts."""
+    loadgen = compose_service("loadgen")
+    command = [with_defaults(arg) for arg in loadgen["command"]]
+    command[0] = "python3"  # our image's interpreter stands in for the bare python image
+    result = eng.run(
+        engine,
+        "run",
+        "--pull=never",
+        "--rm",
+        "--read-only",
+        "--network",
+        stack["network"],
+        "--user",
+        loadgen["user"],
+        "--workdir",
+        loadgen["working_dir"],
+        *compose_mounts("loadgen"),
+        "--entrypoint",
+        command[0],
+        image,
+        *command[1:],
+        "--duration=4",
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+    def predictions_counted():
+        query = 'sum(http_requests_total{job="lifecycle-lab",route="/api/v1/predict"})'
+        result = api(stack["url"], "/api/v1/query?query=" + urllib.parse.quote(query))["result"]
+        return result and float(result[0]["value"][1]) > 0
+
+    wait_for(predictions_counted, "the load generator's predictions in Prometheus")
