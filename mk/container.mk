@@ -33,8 +33,11 @@ IMAGE_VERSION        := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.to
 IMAGE_REVISION       := $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 IMAGE_REVISION_SHORT := $(shell git rev-parse --short HEAD 2>/dev/null || echo dev)
 IMAGE_CREATED        := $(shell TZ=UTC git log -1 --format=%cd --date=format-local:%Y-%m-%dT%H:%M:%SZ 2>/dev/null || echo unknown)
-# Credentials that may sit in a remote URL (https://user:token@host/...) never reach a label.
-IMAGE_SOURCE         := $(shell git remote get-url origin 2>/dev/null | sed -E 's#//[^/@]*@#//#')
+# The repository's web address: git@host:o/r and https://user:token@host/o/r both become
+# https://host/o/r (credentials never reach a label); a non-URL remote (a local clone) keeps
+# the Dockerfile's default.
+IMAGE_SOURCE         := $(shell git remote get-url origin 2>/dev/null \
+	| sed -E 's#^git@([^:]+):#https://\1/#; s#//[^/@]*@#//#; s#\.git$$##' | grep '^https://')
 
 # Stop grace for the e2e SIGTERM check: must exceed DRAIN_SECONDS + GRACEFUL_TIMEOUT (5 + 20).
 STOP_GRACE ?= 30
