@@ -80,6 +80,8 @@ class Dispatcher:
         self.repository = env.get("GITHUB_REPOSITORY", "")
         self.token = read_token(env)
         self.api = env.get("GITHUB_API_URL", "https://api.github.com").rstrip("/")
+        if not self.api.startswith(("https://", "http://")):  # no file:// or other schemes
+            raise SystemExit(f"alert-bridge: GITHUB_API_URL must be http(s), got {self.api}")
 
     def missing(self) -> str | None:
         if not self.token:
@@ -109,7 +111,7 @@ class Dispatcher:
             },
         )
         try:
-            with urllib.request.urlopen(request, timeout=10) as response:
+            with urllib.request.urlopen(request, timeout=10) as response:  # nosec B310 - http(s) only
                 status = response.status
         except urllib.error.HTTPError as error:
             status = error.code

@@ -91,7 +91,7 @@ class Traffic:
     def __init__(self, mode: str, rows: list[dict[str, float]], seed: int, bad_share: float):
         self.mode = mode
         self.rows = rows
-        self.random = random.Random(seed)
+        self.random = random.Random(seed)  # nosec B311 - reproducible traffic, not secrets
         self.bad_share = bad_share
         self.shift = drift_function() if mode == "drift" else None
         self.lock = threading.Lock()
@@ -121,7 +121,7 @@ def send(base_url: str, request: Request, timeout: float) -> int:
         base_url + request.path, data=request.body, headers=headers, method=request.method
     )
     try:
-        with urllib.request.urlopen(call, timeout=timeout) as response:
+        with urllib.request.urlopen(call, timeout=timeout) as response:  # nosec B310 - http(s) only
             response.read()
             return response.status
     except urllib.error.HTTPError as error:
@@ -260,6 +260,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add("--latency", type=positive(float), default=0.5, help="slow mode: seconds added")
     args = parser.parse_args(argv)
     args.url = args.url.rstrip("/")
+    if not args.url.startswith(("http://", "https://")):
+        parser.error(f"--url must start with http:// or https://, got {args.url}")
     if args.workers is None:  # Little's law: rate x time per request, with room to spare
         seconds = 0.05 + (args.latency if args.mode == "slow" else 0)
         args.workers = max(4, math.ceil(args.rate * seconds * 2))

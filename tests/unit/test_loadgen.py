@@ -67,7 +67,13 @@ def test_every_request_of_normal_traffic_is_a_complete_prediction():
 
 @pytest.mark.parametrize(
     "argv",
-    [["--rate", "0"], ["--duration", "-1"], ["--mode", "chaos"], ["--error-rate", "1.5"]],
+    [
+        ["--rate", "0"],
+        ["--duration", "-1"],
+        ["--mode", "chaos"],
+        ["--error-rate", "1.5"],
+        ["--url", "file:///etc/passwd"],
+    ],
 )
 def test_bad_arguments_are_refused(argv, capsys):
     with pytest.raises(SystemExit):

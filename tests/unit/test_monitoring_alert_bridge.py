@@ -155,3 +155,8 @@ def test_garbage_is_a_client_error(start_bridge):
     with pytest.raises(urllib.error.HTTPError) as error:
         urllib.request.urlopen(request, timeout=10)
     assert error.value.code == 400
+
+
+def test_only_http_apis_are_accepted():
+    with pytest.raises(SystemExit, match="must be http"):
+        bridge.Dispatcher({"GITHUB_API_URL": "file:///etc/passwd"})
