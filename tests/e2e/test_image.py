@@ -1,7 +1,5 @@
 """What the built image is: its user, labels, size, contents and health check."""
 
-import os
-
 from tests.e2e import engine as eng
 
 OCI = "org.opencontainers.image."
@@ -96,7 +94,7 @@ def test_healthcheck_needs_no_curl_and_passes(engine, image_config, app_containe
     test = healthcheck["Test"]
     assert "curl" not in " ".join(test) and "wget" not in " ".join(test)
     assert test[0] == "CMD", "exec form: no shell needed"
-    if os.path.basename(engine) == "podman":
+    if eng.is_podman(engine):
         result = eng.run(engine, "healthcheck", "run", app_container.id, check=False)
         assert result.returncode == 0, result.stdout + result.stderr
     else:  # docker runs the check itself on its interval; run the same command by hand

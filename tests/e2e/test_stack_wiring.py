@@ -1,12 +1,14 @@
-"""The compose stack's wiring, on a real container network, without a registry.
+"""The compose stack's wiring, on a real container network.
 
-CI cannot pull prom/prometheus or prom/alertmanager, so this starts the same programs from
-Debian's packages (mounted read-only from the host into a container of our image, which is
-Debian bookworm too) with exactly the mounts and network names docker/compose.yaml gives them.
+Prometheus and Alertmanager run with exactly the mounts and network names docker/compose.yaml
+gives them: from the compose file's pinned images where they can be pulled (GitHub Actions),
+otherwise (the offline CI machine) as Debian's own binaries, mounted read-only from the host
+into a container of our image, which is Debian bookworm too.
+
 What it proves: Prometheus reaches the app as `app:8000` and Alertmanager as
 `alertmanager:9093` by service name, loads the monitoring part's rule files through the
-compose mounts, and scrapes live metrics. (Grafana cannot run here; tests/infra covers its
-provisioning paths.)
+compose mounts, and scrapes live metrics; the load generator's compose command works against
+`app`. (Grafana cannot run here; tests/infra covers its provisioning paths.)
 """
 
 import json
@@ -63,10 +65,24 @@ def hardened_run(engine, network, alias, *args):
     ).stdout.strip()
 
 
+def program(engine: str, service: str, debian_binary: str) -> list[str]:
+    """Run arguments for the image and entrypoint of a compose `service`.
+
+    The compose file's image when it is present or can be pulled; else Debian's binary
+    `debian_binary` from the host, mounted into our image (a Debian bookworm too).
+    """
+    image = compose_service(service)["image"]
+    present = eng.run(engine, "image", "inspect", image, check=False).returncode == 0
+    if present or eng.run(engine, "pull", "-q", image, check=False, timeout=300).returncode == 0:
+        return [image]
+    binary = require_tool(debian_binary)
+    inside = f"/usr/local/bin/{service}"
+    our_image = eng.env_or_fail("E2E_IMAGE")
+    return ["-v", f"{binary}:{inside}:ro", "--entrypoint", inside, our_image]
+
+
 @pytest.fixture
 def stack(engine, image):
-    prometheus = require_tool("prometheus")
-    alertmanager = require_tool("prometheus-alertmanager")
     network = f"lifecycle-lab-e2e-{uuid.uuid4().hex[:8]}"
     eng.run(engine, "network", "create", network)
     started = []
@@ -78,13 +94,9 @@ def stack(engine, image):
                 network,
                 "alertmanager",
                 *compose_mounts("alertmanager"),
-                "-v",
-                f"{alertmanager}:/usr/local/bin/alertmanager:ro",
                 "--workdir",
                 "/tmp",
-                "--entrypoint",
-                "/usr/local/bin/alertmanager",
-                image,
+                *program(engine, "alertmanager", "prometheus-alertmanager"),
                 "--config.file=/etc/alertmanager/alertmanager.yml",
                 "--storage.path=/tmp/alertmanager",
                 "--cluster.listen-address=",
@@ -97,13 +109,9 @@ def stack(engine, image):
                 network,
                 "prometheus",
                 *compose_mounts("prometheus"),
-                "-v",
-                f"{prometheus}:/usr/local/bin/prometheus:ro",
                 "-p",
                 f"127.0.0.1:{port}:9090",
-                "--entrypoint",
-                "/usr/local/bin/prometheus",
-                image,
+                *program(engine, "prometheus", "prometheus"),
                 "--config.file=/etc/prometheus/prometheus.yml",
                 "--storage.tsdb.path=/tmp/prometheus",
             )
@@ -111,8 +119,8 @@ def stack(engine, image):
         yield {"url": f"http://127.0.0.1:{port}", "network": network}
     finally:
         for container in started:
-            eng.run(engine, "rm", "-f", "-t", "0", container, check=False)
-        eng.run(engine, "network", "rm", "-f", network, check=False)
+            eng.remove(engine, container)
+        eng.run(engine, "network", "rm", network, check=False)
 
 
 def api(url: str, path: str) -> dict:
