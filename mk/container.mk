@@ -77,11 +77,12 @@ image: podman-setup ## build $(IMAGE):$(TAG) with docker or podman (IMAGE_BASE=a
 		-t $(IMAGE):$(TAG) . ; \
 	mkdir -p $(dir $(IMAGE_BASE_FILE)); echo $$base > $(IMAGE_BASE_FILE)
 
-e2e: setup image ## build the image, run it read-only and non-root, smoke-test it, SIGTERM it
+e2e: setup image ## build the image, run it read-only and non-root, smoke-test it, SIGTERM it, compose wiring
 	E2E=1 CONTAINER_ENGINE=$(CONTAINER_ENGINE) E2E_IMAGE=$(IMAGE):$(TAG) \
 		E2E_IMAGE_VERSION=$(IMAGE_VERSION) E2E_IMAGE_REVISION=$(IMAGE_REVISION) \
 		E2E_IMAGE_MAX_MB=$(IMAGE_MAX_MB_$(shell cat $(IMAGE_BASE_FILE))) E2E_STOP_GRACE=$(STOP_GRACE) \
 		$(PY) -m pytest tests/e2e -v -p no:cacheprovider
+	@echo "e2e: $(IMAGE):$(TAG) is $$(( $$($(CONTAINER_ENGINE) image inspect --format '{{.Size}}' $(IMAGE):$(TAG)) / 1000000 )) MB (base: $$(cat $(IMAGE_BASE_FILE)))"
 
 validate-docker: setup ## hadolint, checkov (Dockerfile), compose-spec schema, container contract tests
 	$(VENV)/bin/hadolint docker/Dockerfile
