@@ -244,3 +244,18 @@ def test_the_service_serves_the_promoted_version_and_refuses_a_retired_one(ws):
     assert model.status_code == 503
     assert ready.status_code == 503
     assert "retired" in model.get_json()["error"]["message"]
+
+
+def test_atomic_writes_get_the_mode_of_a_plain_file(tmp_path):
+    import os
+
+    from ml.atomic import create_new, write_text
+
+    old = os.umask(0o022)
+    try:
+        write_text(tmp_path / "replaced.json", "{}")
+        create_new(tmp_path / "created.json", "{}")
+    finally:
+        os.umask(old)
+    for name in ("replaced.json", "created.json"):
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o644, name
