@@ -11,6 +11,8 @@ from importlib import metadata
 
 ENVIRONMENTS = ("development", "staging", "production")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+# A container or VM service must listen on every interface; tests and `make bench` set HOST.
+ALL_INTERFACES = "0.0.0.0"  # noqa: S104  # nosec B104
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
@@ -67,7 +69,7 @@ def _package_version() -> str:
 # the Kubernetes and Ansible contract tests check every variable they set is in it.
 _SPEC: dict[str, tuple[str, Callable[[str, str], object], object]] = {
     "APP_ENV": ("app_env", _choice(ENVIRONMENTS), "development"),
-    "HOST": ("host", _text, "0.0.0.0"),  # noqa: S104 - a container must listen on all interfaces
+    "HOST": ("host", _text, ALL_INTERFACES),
     "PORT": ("port", _integer(1, 65535), 8000),
     "WEB_CONCURRENCY": ("web_concurrency", _integer(1, 64), 2),
     "GUNICORN_THREADS": ("gunicorn_threads", _integer(1, 64), 4),
@@ -89,7 +91,7 @@ ENV_VARS: tuple[str, ...] = (*_SPEC, *EXTERNAL_VARS)
 @dataclass(frozen=True)
 class Settings:
     app_env: str = "development"
-    host: str = "0.0.0.0"  # noqa: S104
+    host: str = ALL_INTERFACES
     port: int = 8000
     web_concurrency: int = 2
     gunicorn_threads: int = 4

@@ -2,7 +2,7 @@
 # pipeline, and the validators of the pipeline definitions themselves.
 # Pipelines stay thin: every project step is a target here or in another mk/*.mk file.
 
-.PHONY: pipeline tools validate-ci sbom check-commits junit-summary system-deps \
+.PHONY: pipeline tools validate-ci sbom check-commits junit-summary system-deps system-deps-podman \
 	tf-roots-validate publish sign deploy deploy-render jenkins-up jenkins-down
 
 NPX            := npx --no-install
@@ -11,7 +11,10 @@ ISSUE_FORMS    := $(filter-out .github/ISSUE_TEMPLATE/config.yml,$(wildcard .git
 COMPOSE        ?= docker compose
 # One list of the Debian/Ubuntu packages the test suite needs beyond Python and Node;
 # GitHub Actions installs them with `make system-deps`, .ci/run can too.
-APT_PACKAGES   ?= prometheus prometheus-alertmanager wrk
+APT_PACKAGES   ?= prometheus prometheus-alertmanager wrk curl
+# Only where no Docker engine runs (the CI machine): podman builds and runs the image, and
+# the Ansible test's target host. Recommends included: netavark/aardvark-dns give networks DNS.
+PODMAN_PACKAGES ?= podman buildah runc debootstrap netavark aardvark-dns
 SUDO           ?= $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # The range of commits a pull request adds (CI passes the PR's base and head SHAs).
 BASE           ?= origin/main
@@ -56,9 +59,13 @@ check-commits: ## conventional-commit subjects of BASE..HEAD_REF (what a pull re
 junit-summary: ## Markdown summary of reports/junit*.xml (GitHub job summary)
 	@python3 scripts/junit_summary.py reports/junit*.xml
 
-system-deps: ## apt packages the tests need (prometheus, alertmanager, wrk); needs root or sudo
+system-deps: ## apt packages the tests need (prometheus, alertmanager, wrk, curl); needs root or sudo
 	$(SUDO) apt-get update -qq
 	$(SUDO) apt-get install -y --no-install-recommends $(APT_PACKAGES)
+
+system-deps-podman: ## apt packages for podman builds and the Ansible target (no Docker engine)
+	$(SUDO) apt-get update -qq
+	$(SUDO) apt-get install -y $(PODMAN_PACKAGES)
 
 tf-roots-validate: ## terraform init -backend=false + validate in every root (downloads providers)
 	@test -n "$(strip $(TF_ROOTS))" || { echo "no Terraform roots under terraform/environments/" >&2; exit 1; }

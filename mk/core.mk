@@ -13,9 +13,10 @@ run: setup ## serve the app under gunicorn on $PORT (default 8000) with the acti
 	GIT_SHA=$$(git rev-parse --short HEAD 2>/dev/null || echo unknown) \
 		$(VENV)/bin/gunicorn --config app/gunicorn.conf.py "app:create_app()"
 
-lint: setup ## ruff, yamllint, shellcheck (hadolint and friends run in `make validate`)
+lint: setup ## ruff, bandit, yamllint, shellcheck (hadolint and friends run in `make validate`)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/bandit --quiet --severity-level medium --recursive app ml scripts
 	$(VENV)/bin/yamllint --strict .
 	git ls-files -z -- '*.sh' '.ci/run' | xargs -0 -r $(VENV)/bin/shellcheck
 

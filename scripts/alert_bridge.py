@@ -111,7 +111,7 @@ class Dispatcher:
             },
         )
         try:
-            with urllib.request.urlopen(request, timeout=10) as response:  # nosec B310 - http(s) only
+            with urllib.request.urlopen(request, timeout=10) as response:  # http(s) only  # nosec B310
                 status = response.status
         except urllib.error.HTTPError as error:
             status = error.code

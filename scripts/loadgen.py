@@ -91,7 +91,7 @@ class Traffic:
     def __init__(self, mode: str, rows: list[dict[str, float]], seed: int, bad_share: float):
         self.mode = mode
         self.rows = rows
-        self.random = random.Random(seed)  # nosec B311 - reproducible traffic, not secrets
+        self.random = random.Random(seed)  # reproducible traffic  # nosec B311
         self.bad_share = bad_share
         self.shift = drift_function() if mode == "drift" else None
         self.lock = threading.Lock()
@@ -121,7 +121,7 @@ def send(base_url: str, request: Request, timeout: float) -> int:
         base_url + request.path, data=request.body, headers=headers, method=request.method
     )
     try:
-        with urllib.request.urlopen(call, timeout=timeout) as response:  # nosec B310 - http(s) only
+        with urllib.request.urlopen(call, timeout=timeout) as response:  # http(s) only  # nosec B310
             response.read()
             return response.status
     except urllib.error.HTTPError as error:
