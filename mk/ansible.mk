@@ -9,14 +9,17 @@ ANSIBLE_ENV := ANSIBLE_CONFIG=$(CURDIR)/ansible/ansible.cfg PATH=$(CURDIR)/$(VEN
 TARGET_PYTHON   ?= 3.11
 TARGET_PLATFORM ?= manylinux2014_x86_64
 
-wheel: setup ## build the app wheel and a hash-pinned wheelhouse of its serving deps into dist/
-	rm -rf dist/lifecycle_lab-*.whl dist/wheelhouse
+wheel: setup ## build the app wheel + a hash-pinned wheelhouse of its serving deps (dist/)
+	rm -rf dist/lifecycle_lab-*.whl dist/wheelhouse dist/wheelhouse.tar
 	uv build --wheel --out-dir dist
 	uv export --frozen --no-default-groups --no-emit-project --format requirements-txt \
 		--output-file dist/wheelhouse/requirements.txt >/dev/null
 	uvx pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
 		--python-version $(TARGET_PYTHON) --implementation cp --abi cp$(subst .,,$(TARGET_PYTHON)) \
 		--platform $(TARGET_PLATFORM) -r dist/wheelhouse/requirements.txt -d dist/wheelhouse
+	@# One reproducible archive (same wheels -> same bytes): one transfer per host, not one per file.
+	tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \
+		-C dist/wheelhouse -cf dist/wheelhouse.tar .
 	@ls dist/*.whl dist/wheelhouse/*.whl | wc -l | xargs printf 'wheel: %s wheels in dist/\n'
 
 ansible-test: wheel ## converge two fresh systemd containers, prove idempotence and the service

@@ -49,8 +49,8 @@ converge() { # converge LOG [ansible-playbook args...]; the exit code is the pla
 # "host changed unreachable failed".
 recap() {
   awk '/^PLAY RECAP/ { on = 1; next }
-       on && / : ok=/ { split($0, f, /[ =]+/); host = $1
-         for (i = 1; i in f; i++) v[f[i]] = f[i + 1]
+       on && / : ok=/ { n = split($0, f, /[ =]+/); host = $1
+         for (i = 3; i < n; i += 2) v[f[i]] = f[i + 1]
          print host, v["changed"], v["unreachable"], v["failed"] }' "$1"
 }
 
@@ -170,5 +170,25 @@ exposure = subprocess.run(["systemd-analyze", "security", "--no-pager", "lifecyc
 print("info " + exposure)
 PY
 done
+
+step "a broken deploy on the first host stops the rollout (log: $logs/rollout-stop.log)"
+# The change for every host: LOG_LEVEL=WARNING. The break, on the first host only: a model
+# directory that does not exist, so that host never becomes ready.
+override=$(mktemp --suffix=.yml)
+trap 'rm -f "$override"; cleanup' EXIT
+printf 'all:\n  hosts:\n    %s:\n      app_service_extra_env: {MODEL_DIR: /nonexistent}\n' \
+  "${hosts[0]}" >"$override"
+if converge "$logs/rollout-stop.log" -i "$override" -e app_service_log_level=WARNING \
+  -e deploy_readiness_retries=5; then
+  fail "a deploy whose first host never becomes ready succeeded"
+fi
+recap "$logs/rollout-stop.log"
+recap "$logs/rollout-stop.log" | grep -q "^${hosts[0]} .* 1$" || fail "${hosts[0]} did not fail"
+if recap "$logs/rollout-stop.log" | grep -q "^${hosts[1]} "; then
+  fail "the rollout went on to ${hosts[1]} after ${hosts[0]} failed"
+fi
+podman exec "${hosts[1]}" grep -qx LOG_LEVEL=INFO /etc/lifecycle-lab/env ||
+  fail "${hosts[1]} was changed although the rollout should have stopped"
+echo "ok   ${hosts[0]} failed its readiness check; ${hosts[1]} was not touched (still LOG_LEVEL=INFO)"
 
 step "done in $((SECONDS - started))s"
