@@ -17,7 +17,7 @@ from app.health import health_blueprint
 from app.info import info_blueprint
 from app.metrics import Metrics, metrics_blueprint
 from app.model import ModelError, load_active
-from app.observability import install_request_hooks
+from app.observability import install_request_observer
 from app.openapi import openapi_blueprint
 from app.predict import ModelMonitor, api_blueprint
 from app.schemas import RequestValidator, predict_request_schema
@@ -56,10 +56,10 @@ def create_app(settings: Settings | None = None, *, shared_state=None) -> Flask:
     _load_model(app, settings)
 
     register_error_handlers(app)
-    install_request_hooks(app)  # first: request id and metrics wrap everything below
     if settings.chaos_enabled:
-        install_chaos(app)
+        install_chaos(app)  # before the API blueprint is registered: it hooks into it
     for blueprint in (info_blueprint, health_blueprint, metrics_blueprint, api_blueprint):
         app.register_blueprint(blueprint)
     app.register_blueprint(openapi_blueprint)
+    install_request_observer(app)  # outermost: request id and metrics cover everything
     return app

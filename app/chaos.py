@@ -9,15 +9,15 @@ keep telling the truth about the incident.
 import random
 import time
 
-from flask import Blueprint, Flask, current_app, jsonify, request
+from flask import Blueprint, Flask, current_app, jsonify
 
 from app.errors import ApiError
+from app.predict import api_blueprint
 from app.requests import json_object
 
 chaos_blueprint = Blueprint("chaos", __name__, url_prefix="/chaos")
 
 MAX_LATENCY_SECONDS = 10.0  # stays below gunicorn's worker timeout
-_AFFECTED_PREFIX = "/api/"
 _random = random.Random()  # noqa: S311 - picking which request fails, not cryptography
 
 
@@ -68,16 +68,16 @@ def reset():
     return jsonify(_state().chaos_view())
 
 
+def _inject_faults():
+    state = _state()
+    if state.latency_seconds > 0:
+        time.sleep(state.latency_seconds)
+    if state.error_rate > 0 and _random.random() < state.error_rate:
+        raise ApiError(500, "error injected by chaos", code="chaos_injected")
+
+
 def install_chaos(app: Flask) -> None:
     app.register_blueprint(chaos_blueprint)
-
-    @app.before_request
-    def _inject_faults():
-        if not request.path.startswith(_AFFECTED_PREFIX):
-            return None
-        state = _state()
-        if state.latency_seconds > 0:
-            time.sleep(state.latency_seconds)
-        if state.error_rate > 0 and _random.random() < state.error_rate:
-            raise ApiError(500, "error injected by chaos", code="chaos_injected")
-        return None
+    # Faults hit the API routes only: a hook keyed by the blueprint's name runs for its
+    # routes alone, and lives in this app (the blueprint object is shared by every app).
+    app.before_request_funcs.setdefault(api_blueprint.name, []).append(_inject_faults)

@@ -9,8 +9,10 @@ client: unexpected exceptions are logged with the request id and answered with a
 
 import logging
 
-from flask import Flask, g, jsonify
+from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
+
+from app.observability import current_request_id
 
 log = logging.getLogger("app.errors")
 
@@ -41,7 +43,7 @@ def error_response(status: int, message: str, *, code: str | None = None, field=
         "status": status,
         "code": code or _CODES.get(status, "error"),
         "message": message,
-        "request_id": g.get("request_id", ""),
+        "request_id": current_request_id(),
     }
     if field is not None:
         body["field"] = field
@@ -64,5 +66,5 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
-        log.exception("unhandled error", extra={"request_id": g.get("request_id", "")})
+        log.exception("unhandled error", extra={"request_id": current_request_id()})
         return error_response(500, "internal error; the request id is in the server log")

@@ -49,24 +49,45 @@ def configure(level: str) -> None:
 class AccessLog:
     """The one line per request, in the same JSON shape as the other log lines.
 
-    Written straight to stdout rather than through `logging`: the logging machinery costs
-    about 25 µs a call, a tenth of a whole request to this service (measured by make bench).
+    Written straight to stdout rather than through `logging`, and formatted by hand: the
+    logging machinery and a generic json.dumps cost more than the rest of a /healthz request
+    (measured by make bench). Only `path` comes from the caller as it is, so only `path` is
+    JSON-escaped; the request id is checked against a safe alphabet, the method is one of a
+    known set, the route is one of the app's URL rules.
     """
 
     def __init__(self, level: str) -> None:
         self.enabled = logging.getLevelName(level) <= logging.INFO
+        self._second = -1
+        self._second_text = ""
 
-    def write(self, **fields) -> None:
+    def _ts(self) -> str:
+        now = time.time()
+        second = int(now)
+        if second != self._second:  # strftime once a second, not once a request
+            self._second = second
+            self._second_text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+        return f"{self._second_text}.{int(now % 1 * 1000):03d}Z"
+
+    def write(
+        self,
+        *,
+        request_id: str,
+        method: str,
+        path: str,
+        route: str,
+        status: int,
+        duration_ms: float,
+        remote_addr: str | None,
+    ) -> None:
         if not self.enabled:
             return
-        entry = {
-            "ts": _timestamp(time.time()),
-            "level": "info",
-            "logger": "app.access",
-            "pid": os.getpid(),
-            "event": "request",
-            **fields,
-        }
         stream = sys.stdout
-        stream.write(json.dumps(entry) + "\n")
+        stream.write(
+            f'{{"ts": "{self._ts()}", "level": "info", "logger": "app.access", '
+            f'"pid": {os.getpid()}, "event": "request", "request_id": "{request_id}", '
+            f'"method": "{method}", "path": {json.dumps(path)}, "route": "{route}", '
+            f'"status": {status}, "duration_ms": {duration_ms}, '
+            f'"remote_addr": {json.dumps(remote_addr)}}}\n'
+        )
         stream.flush()

@@ -12,7 +12,8 @@ from jsonschema.exceptions import best_match
 
 from app.errors import ApiError
 
-# Wide enough for any real measurement, narrow enough that the arithmetic stays finite.
+# Wide enough for any real measurement, narrow enough that the arithmetic stays finite;
+# the bounds also reject infinities (and NaN never gets past the JSON parser).
 FEATURE_LIMIT = 1_000_000.0
 
 
@@ -184,11 +185,3 @@ class RequestValidator:
         error = best_match(self._validator.iter_errors(body))
         field = _field_path(error)
         raise ApiError(400, _short(f"{field}: {error.message}"), field=field)
-
-
-def ensure_finite(features: dict) -> None:
-    for name, value in features.items():
-        if not math.isfinite(value):
-            raise ApiError(
-                400, f"features.{name}: must be a finite number", field=f"features.{name}"
-            )

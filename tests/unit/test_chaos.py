@@ -48,3 +48,11 @@ def test_bad_chaos_input_is_400_naming_the_field(client, path, body, field):
     response = client.post(path, json=body)
     assert response.status_code == 400
     assert response.get_json()["error"]["field"] == field
+
+
+def test_chaos_of_one_app_never_leaks_into_another(make_app, sample):
+    chaotic = make_app().test_client()
+    calm = make_app(chaos_enabled=False)
+    chaotic.post("/chaos/errors", json={"rate": 1.0})
+    assert calm.before_request_funcs.get("api") is None
+    assert calm.test_client().post("/api/v1/predict", json=sample).status_code == 200

@@ -88,3 +88,10 @@ def test_an_unexpected_exception_is_a_json_500_without_traceback(make_app):
     assert response.status_code == 500
     error = error_of(response)
     assert "secret" not in error["message"] and "Traceback" not in response.get_data(as_text=True)
+
+
+def test_an_overflowing_number_is_400_not_infinity(client, sample):
+    raw = json.dumps(sample).replace(str(sample["features"]["proline"]), "1e400")
+    response = client.post("/api/v1/predict", data=raw, content_type="application/json")
+    assert response.status_code == 400
+    assert error_of(response)["field"] == "features.proline"
