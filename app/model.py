@@ -17,6 +17,7 @@ import bisect
 import hashlib
 import json
 import math
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -110,8 +111,9 @@ class Model:
             raise ValueError(
                 f"expected {len(self.feature_names)} feature values, got {len(values)}"
             )
+        # map(mul) instead of a generator: this runs on every request (lengths checked above).
         logits = [
-            bias + sum(w * x for w, x in zip(row, values, strict=True))
+            bias + sum(map(operator.mul, row, values))
             for row, bias in zip(self._weights, self._biases, strict=True)
         ]
         if not all(math.isfinite(logit) for logit in logits):
@@ -124,6 +126,10 @@ class Model:
     def bin_of(self, feature_index: int, value: float) -> int:
         """Training-decile bin (0..9) of a value: how many of the 9 inner edges are <= value."""
         return bisect.bisect_right(self._edges[feature_index], value)
+
+    def bins_of(self, values: Sequence[float]) -> list[int]:
+        """`bin_of` for every feature at once (values in `feature_names` order)."""
+        return list(map(bisect.bisect_right, self._edges, values))
 
     def metadata(self) -> dict[str, Any]:
         doc = self.document

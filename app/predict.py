@@ -31,8 +31,8 @@ class ModelMonitor:
     def record(self, model, values, predicted: str, confidence: float) -> None:
         self.predictions[predicted].inc()
         self.confidence.observe(confidence)
-        for index, value in enumerate(values):
-            self.bins[index][model.bin_of(index, value)].inc()
+        for feature_bins, bin_index in zip(self.bins, model.bins_of(values), strict=True):
+            feature_bins[bin_index].inc()
 
 
 def _active_model():

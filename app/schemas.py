@@ -158,6 +158,9 @@ def _compile_fast_check(schema: dict):
         required = frozenset(schema.get("required", ()))
         allowed = frozenset(checks)
         items = tuple(checks.items())
+        numbers = _all_required_numbers(schema, required)
+        if numbers is not None:
+            return _numbers_object_check(numbers, required)
 
         def check_object(value) -> bool:
             if type(value) is not dict:
@@ -169,6 +172,33 @@ def _compile_fast_check(schema: dict):
 
         return check_object
     return None
+
+
+def _all_required_numbers(schema: dict, required: frozenset):
+    """(name, low, high) per property when every property is a required bounded number."""
+    properties = schema["properties"]
+    if set(properties) != required:
+        return None
+    numbers = []
+    for name, sub in properties.items():
+        if sub.get("type") != "number":
+            return None
+        numbers.append((name, sub.get("minimum", -math.inf), sub.get("maximum", math.inf)))
+    return tuple(numbers)
+
+
+def _numbers_object_check(numbers: tuple, keys: frozenset):
+    # The shape of the predict request's `features`: one tight loop instead of a call per field.
+    def check_numbers(value) -> bool:
+        if type(value) is not dict or value.keys() != keys:
+            return False
+        for name, low, high in numbers:
+            item = value[name]
+            if type(item) not in (int, float) or not low <= item <= high:
+                return False
+        return True
+
+    return check_numbers
 
 
 class RequestValidator:

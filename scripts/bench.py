@@ -32,14 +32,18 @@ def start(app_spec: str, port: int, workdir: Path) -> subprocess.Popen:
         "HOST": "127.0.0.1",
         "PORT": str(port),
         "PROMETHEUS_MULTIPROC_DIR": str(workdir / f"metrics-{port}"),
-        "LOG_LEVEL": "WARNING",
+        # The production configuration, as deployed: chaos off, access log on.
+        "APP_ENV": "production",
+        "LOG_LEVEL": "INFO",
         "PYTHONPATH": str(ROOT),
     }
+    # Access lines go to a file, as a container runtime would take them, not to a terminal.
+    log = (workdir / f"access-{port}.log").open("wb")
     return subprocess.Popen(
         [str(GUNICORN), "--config", "app/gunicorn.conf.py", app_spec],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
+        stdout=log,
         stderr=subprocess.DEVNULL,
     )
 
