@@ -25,8 +25,9 @@ wheel: setup ## build the app wheel + a hash-pinned wheelhouse of its serving de
 ansible-test: wheel ## converge two fresh systemd containers, prove idempotence and the service
 	$(ANSIBLE_ENV) scripts/ansible-test.sh
 
-validate-ansible: setup ## ansible-lint (production profile, offline) + syntax check per inventory
+validate-ansible: setup ## ansible-lint (production profile, offline), syntax check per inventory, hadolint
 	cd ansible && $(ANSIBLE_ENV) ansible-lint
+	$(VENV)/bin/hadolint ansible/target/Containerfile
 	for inventory in ansible/inventories/*/; do \
 		$(ANSIBLE_ENV) ansible-playbook --syntax-check -i "$$inventory" ansible/playbooks/deploy.yml; \
 	done

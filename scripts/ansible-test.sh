@@ -61,6 +61,11 @@ scripts/ansible-target.sh start "${hosts[@]}"
 step "converge (log: $logs/converge.log)"
 converge "$logs/converge.log" || { tail -n 40 "$logs/converge.log"; fail "the first converge failed"; }
 recap "$logs/converge.log"
+main_pids() {
+  local host
+  for host in "${hosts[@]}"; do podman exec "$host" systemctl show --value -p MainPID lifecycle-lab; done
+}
+pids_before=$(main_pids)
 
 step "converge again: nothing may change (log: $logs/idempotence.log)"
 converge "$logs/idempotence.log" || { tail -n 40 "$logs/idempotence.log"; fail "the second converge failed"; }
@@ -70,7 +75,8 @@ recap "$logs/idempotence.log" | awk '$2 != 0 || $3 != 0 || $4 != 0 { bad = 1 } E
   grep -B 2 -E '^changed:' "$logs/idempotence.log" >&2 || true
   fail "the second converge was not idempotent (changed must be 0 on every host)"
 }
-echo "idempotent: changed=0 on ${#hosts[@]} hosts"
+[[ $(main_pids) == "$pids_before" ]] || fail "the second converge restarted the service"
+echo "idempotent: changed=0 on ${#hosts[@]} hosts, no restart (same gunicorn master PIDs)"
 
 # A predict body: the first row of the committed dataset, as the app's feature names.
 sample=$(python3 -c '
