@@ -1,0 +1,20 @@
+# Docs that cannot rot: the README's and the labs' commands run in throw-away copies of the
+# repository, every repository link resolves, every Mermaid diagram parses (docs/labs/README.md).
+
+.PHONY: docs-tools test-docs validate-docs
+
+DOC_TOOLS := tests/docs/mermaid
+
+$(DOC_TOOLS)/node_modules/.package-lock.json: $(DOC_TOOLS)/package.json $(DOC_TOOLS)/package-lock.json
+	npm ci --prefix $(DOC_TOOLS) --no-audit --no-fund
+
+docs-tools: $(DOC_TOOLS)/node_modules/.package-lock.json ## Mermaid's parser from npm (Node + jsdom, no browser) for the diagram tests
+
+# `make tools` (what .ci/run and CONTRIBUTING call) installs it with the other Node validators.
+tools: docs-tools
+
+test-docs: setup docs-tools ## run every command of the README and the labs (throw-away copies), check links and diagrams
+	$(PY) -m pytest -p no:cacheprovider tests/docs
+
+validate-docs: setup docs-tools ## every repository link in the Markdown resolves, every make target named exists, every Mermaid diagram parses
+	$(PY) -m pytest -p no:cacheprovider -q tests/docs/test_doc_links.py tests/docs/test_diagrams.py
