@@ -220,9 +220,11 @@ def document_commands(path: Path) -> list[Command]:
 
 
 def expectation_pattern(expected: str) -> re.Pattern:
-    """`…` matches anything; runs of spaces match any run of spaces (aligned columns)."""
+    """`…` matches anything; spacing is free: a run of spaces matches any run (aligned
+    columns), and after `:` or `,` spaces may or may not follow (compact or spaced JSON)."""
     parts = [re.escape(" ".join(piece.split())) for piece in expected.split("…")]
-    return re.compile(".*?".join(parts).replace(r"\ ", r"\s+"))
+    pattern = ".*?".join(parts).replace(r"\ ", r"\s+")
+    return re.compile(re.sub(r"([:,])(?!\\s\+)", r"\1\\s*", pattern))
 
 
 def missing_expectations(expected: list[str], output: str) -> list[str]:
