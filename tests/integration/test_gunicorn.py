@@ -3,13 +3,14 @@
 import json
 import os
 import signal
+import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.helpers import run_gunicorn
+from tests.helpers import ROOT, VENV_BIN, run_gunicorn
 from tests.integration.load import LoadBalancedClient, request
 
 pytestmark = pytest.mark.integration
@@ -167,3 +168,21 @@ def test_every_metric_and_label_of_the_contract(predict_body):
     # CPU and memory of the whole tree: more than one process's worth of memory.
     assert families["process_resident_memory_bytes"].samples[0].value > 30e6
     assert families["process_cpu_seconds"].samples[0].value > 0
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"), [("PORT", "eighty"), ("WEB_CONCURRENCY", "0"), ("APP_ENV", "prod")]
+)
+def test_a_bad_setting_stops_the_start_naming_the_variable(variable, value):
+    env = {**os.environ, "HOST": "127.0.0.1", variable: value}
+    started = subprocess.run(
+        [str(VENV_BIN / "gunicorn"), "--config", "app/gunicorn.conf.py", "app:create_app()"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert started.returncode != 0
+    assert f"invalid configuration: {variable}=" in started.stderr
+    assert "Traceback" not in started.stderr
