@@ -100,3 +100,31 @@ def test_healthcheck_needs_no_curl_and_passes(engine, image_config, app_containe
     else:  # docker runs the check itself on its interval; run the same command by hand
         result = app_container.exec(*test[1:])
         assert result.returncode == 0, result.stderr
+
+
+def test_the_kubernetes_prestop_command_runs_in_the_image(engine, image):
+    # The Deployment's preStop hook execs a command inside this image; a base without it
+    # would fail the hook and cut the endpoint-removal pause. Read it from the manifest.
+    import yaml
+
+    from tests.helpers import ROOT
+
+    deployment = yaml.safe_load((ROOT / "k8s/base/deployment.yaml").read_text())
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    command = container["lifecycle"]["preStop"]["exec"]["command"]
+    quick = [command[0], "0"] if command[0] == "sleep" else command
+    result = eng.run(
+        engine,
+        "run",
+        "--pull=never",
+        "--rm",
+        "--read-only",
+        "--user",
+        "10001",
+        "--entrypoint",
+        quick[0],
+        image,
+        *quick[1:],
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
