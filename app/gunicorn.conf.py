@@ -41,6 +41,9 @@ accesslog = None  # the app writes one JSON access line per request itself
 errorlog = "-"
 loglevel = settings.log_level.lower()
 proc_name = "lifecycle-lab"
+# gunicorn 27's control socket is one more admin surface, at a path in $HOME shared by every
+# instance; signals (TERM, HUP) are all this service needs.
+control_socket_disable = True
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,

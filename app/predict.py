@@ -60,7 +60,7 @@ def predict():
         "request_id": current_request_id(),
     }
     # json.dumps straight into a Response: Flask's JSON provider costs more than the model.
-    return Response(json.dumps(body), mimetype="application/json")
+    return Response(json.dumps(body, separators=(",", ":")), mimetype="application/json")
 
 
 @api_blueprint.get("/model")

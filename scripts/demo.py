@@ -193,6 +193,9 @@ def main(argv: list[str] | None = None) -> int:
     named = ports()
     check_free(named)
     prometheus_bin, alertmanager_bin = tool("prometheus"), tool("prometheus-alertmanager")
+    # Each demo starts from empty series: an earlier run's drift would otherwise stay inside
+    # the 30-minute PSI window and show up as drift in this one.
+    shutil.rmtree(STATE / "prometheus", ignore_errors=True)
     for sub in ("metrics", "prometheus", "alertmanager/secrets"):
         (STATE / sub).mkdir(parents=True, exist_ok=True)
     chat = ChatSink()
