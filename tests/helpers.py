@@ -6,6 +6,7 @@ CI run can never hide an artifact that was not really checked.
 """
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -143,3 +144,38 @@ def run_gunicorn(port: int | None = None, workers: int = 2, env: dict | None = N
     finally:
         server.stop()
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+# Runs gunicorn.conf.py and the app in a child process with exactly the environment given.
+_APP_PROBE = """
+import json, runpy, sys
+conf = runpy.run_path("app/gunicorn.conf.py")
+from app import create_app
+app = create_app(conf["settings"])
+client = app.test_client()
+print(json.dumps({
+    "bind": conf["bind"],
+    "graceful_timeout": conf["graceful_timeout"],
+    "drain_seconds": conf["settings"].drain_seconds,
+    "chaos_enabled": conf["settings"].chaos_enabled,
+    "app_env": conf["settings"].app_env,
+    "routes": {r.rule: sorted(r.methods) for r in app.url_map.iter_rules()},
+    "status": {path: client.get(path).status_code for path in json.loads(sys.argv[1])},
+}))
+"""
+
+
+def probe_app(env: dict, paths=()) -> dict:
+    """What gunicorn's config and the app make of a deployment's environment (a pod's, a
+    host's): bind, timeouts, chaos, routes {rule: methods}, and the status of GET `paths`.
+    Computed in a child process, so nothing of the test process leaks in."""
+    result = subprocess.run(
+        [sys.executable, "-c", _APP_PROBE, json.dumps(sorted(set(paths)))],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, f"the app refuses this environment:\n{result.stderr}"
+    return json.loads(result.stdout.strip().splitlines()[-1])

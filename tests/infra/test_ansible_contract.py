@@ -8,7 +8,6 @@ names come from `app.config.ENV_VARS`, the bind address and timeouts from
 and routes from `app.create_app()`.
 """
 
-import json
 import re
 import subprocess
 import sys
@@ -17,7 +16,7 @@ import pytest
 import yaml
 
 from app.config import ENV_VARS
-from tests.helpers import ROOT, require_tool
+from tests.helpers import ROOT, probe_app, require_tool
 from tests.infra.test_ansible import INVENTORIES, PLAYBOOK, ansible_env
 
 ROLES = ROOT / "ansible" / "roles"
@@ -49,22 +48,6 @@ RENDER_PLAYBOOK = """
         - {role: reverse_proxy, src: site.conf.j2}
 """
 
-# gunicorn.conf.py and the app, in a child process with exactly the host's environment.
-APP_PROBE = """
-import json, runpy, sys
-conf = runpy.run_path("app/gunicorn.conf.py")
-from app import create_app
-app = create_app(conf["settings"])
-print(json.dumps({
-    "bind": conf["bind"],
-    "graceful_timeout": conf["graceful_timeout"],
-    "drain_seconds": conf["settings"].drain_seconds,
-    "chaos_enabled": conf["settings"].chaos_enabled,
-    "app_env": conf["settings"].app_env,
-    "routes": sorted(rule.rule for rule in app.url_map.iter_rules()),
-}))
-"""
-
 
 @pytest.fixture(scope="module", params=INVENTORIES)
 def rendered(request, tmp_path_factory):
@@ -93,22 +76,16 @@ def rendered(request, tmp_path_factory):
     env = dict(
         line.split("=", 1) for line in env_text.splitlines() if line and not line.startswith("#")
     )
-    probe = subprocess.run(
-        [sys.executable, "-c", APP_PROBE],
-        cwd=ROOT,
-        # MODEL_DIR points at the host's path; here the repository's registry stands in.
-        env={**env, "MODEL_DIR": str(ROOT / "models"), "PROMETHEUS_MULTIPROC_DIR": str(work)},
-        capture_output=True,
-        text=True,
-        timeout=60,
+    # MODEL_DIR points at the host's path; here the repository's registry stands in.
+    app_view = probe_app(
+        {**env, "MODEL_DIR": str(ROOT / "models"), "PROMETHEUS_MULTIPROC_DIR": str(work)}
     )
-    assert probe.returncode == 0, probe.stderr
     return {
         "inventory": request.param,
         "env": env,
         "unit": (work / "lifecycle-lab.service.j2").read_text(),
         "site": (work / "site.conf.j2").read_text(),
-        "app": json.loads(probe.stdout.strip().splitlines()[-1]),
+        "app": app_view,
     }
 
 

@@ -6,40 +6,17 @@ the variable names from `app.config.ENV_VARS`, the image name from `make -s prin
 and the numeric user from docker/Dockerfile.
 """
 
-import json
 import os
 import re
 import subprocess
-import sys
 
 import pytest
 import yaml
 
 from app.config import ENV_VARS
-from tests.helpers import ROOT, require_tool
+from tests.helpers import ROOT, probe_app, require_tool
 
 OVERLAYS = ("dev", "staging", "production")
-
-# Runs in a child process with exactly the pod's environment, so the answer is what
-# gunicorn and the app would do in the pod (and nothing leaks into the test process).
-APP_PROBE = """
-import json, runpy, sys
-conf = runpy.run_path("app/gunicorn.conf.py")
-from app import create_app
-app = create_app()
-client = app.test_client()
-paths = json.loads(sys.argv[1])
-routes = {r.rule: sorted(r.methods) for r in app.url_map.iter_rules()}
-print(json.dumps({
-    "bind": conf["bind"],
-    "graceful_timeout": conf["graceful_timeout"],
-    "drain_seconds": conf["settings"].drain_seconds,
-    "chaos_enabled": conf["settings"].chaos_enabled,
-    "app_env": conf["settings"].app_env,
-    "routes": routes,
-    "status": {path: client.get(path).status_code for path in paths},
-}))
-"""
 
 
 def render(overlay: str) -> list[dict]:
@@ -113,22 +90,12 @@ def overlay(request) -> Rendered:
 
 @pytest.fixture(scope="module")
 def app_view(overlay, tmp_path_factory) -> dict:
-    """How the app sees this overlay's environment (see APP_PROBE)."""
+    """How the app sees this overlay's environment (see tests.helpers.probe_app)."""
     env = overlay.environment()
     # The pod's /tmp is an emptyDir; here the metrics directory goes to a private temp dir.
     env["PROMETHEUS_MULTIPROC_DIR"] = str(tmp_path_factory.mktemp("metrics"))
     env["PATH"] = os.environ.get("PATH", "")
-    paths = sorted(set(overlay.probe_paths().values()))
-    result = subprocess.run(
-        [sys.executable, "-c", APP_PROBE, json.dumps(paths)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 0, f"the app refuses {overlay.overlay}'s env:\n{result.stderr}"
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return probe_app(env, overlay.probe_paths().values())
 
 
 def test_every_variable_set_is_one_the_app_reads(overlay):
