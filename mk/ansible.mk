@@ -11,10 +11,10 @@ TARGET_PLATFORM ?= manylinux2014_x86_64
 
 wheel: setup ## build the app wheel + a hash-pinned wheelhouse of its serving deps (dist/)
 	rm -rf dist/lifecycle_lab-*.whl dist/wheelhouse dist/wheelhouse.tar
-	uv build --wheel --out-dir dist
-	uv export --frozen --no-default-groups --no-emit-project --format requirements-txt \
+	$(UV) build --wheel --out-dir dist
+	$(UV) export --frozen --no-default-groups --no-emit-project --format requirements-txt \
 		--output-file dist/wheelhouse/requirements.txt >/dev/null
-	uvx pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
+	$(UV) tool run pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
 		--python-version $(TARGET_PYTHON) --implementation cp --abi cp$(subst .,,$(TARGET_PYTHON)) \
 		--platform $(TARGET_PLATFORM) -r dist/wheelhouse/requirements.txt -d dist/wheelhouse
 	@# One reproducible archive (same wheels -> same bytes): one transfer per host, not one per file.

@@ -47,7 +47,7 @@ validate-ci: setup tools ## workflows, issue forms, dependabot: schemas, actionl
 
 sbom: setup ## CycloneDX SBOM of the serving dependencies (what the image ships) -> reports/sbom.json
 	@mkdir -p build reports
-	uv export --frozen --no-default-groups --no-hashes --no-emit-project --format requirements-txt \
+	$(UV) export --frozen --no-default-groups --no-hashes --no-emit-project --format requirements-txt \
 		--output-file build/requirements-serving.txt >/dev/null
 	$(VENV)/bin/cyclonedx-py requirements --of JSON --output-reproducible \
 		-o reports/sbom.json build/requirements-serving.txt

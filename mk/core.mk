@@ -2,9 +2,16 @@
 
 .PHONY: setup run lint fmt test test-unit test-integration bench clean
 
-$(VENV)/.synced: pyproject.toml uv.lock
-	@command -v uv >/dev/null || python3 -m pip install --quiet "uv==$(UV_VERSION)"
-	uv sync --frozen --all-groups
+# uv from the PATH, or a private copy in .tools/ (a venv: works where the system Python
+# refuses `pip install`, as Debian's and Ubuntu's do).
+UV ?= $(or $(shell command -v uv 2>/dev/null),.tools/uv/bin/uv)
+
+.tools/uv/bin/uv:
+	python3 -m venv .tools/uv
+	.tools/uv/bin/python -m pip install --quiet "uv==$(UV_VERSION)"
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --all-groups
 	@touch $@
 
 setup: $(VENV)/.synced ## create .venv with every Python dependency from uv.lock (idempotent)
