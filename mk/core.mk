@@ -5,6 +5,8 @@
 # uv from the PATH, or a private copy in .tools/ (a venv: works where the system Python
 # refuses `pip install`, as Debian's and Ubuntu's do).
 UV ?= $(or $(shell command -v uv 2>/dev/null),.tools/uv/bin/uv)
+# ...and on the PATH of every recipe and test, so they find the same uv.
+export PATH := $(CURDIR)/.tools/uv/bin:$(PATH)
 
 .tools/uv/bin/uv:
 	python3 -m venv .tools/uv
