@@ -29,16 +29,20 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
+def missing(message: str):
+    """Something a test needs is not here: skip locally, fail under CI (`CI=true`)."""
+    if in_ci():
+        pytest.fail(f"{message} (CI=true: a missing prerequisite is an error, not a skip)")
+    pytest.skip(message)
+
+
 def require_tool(name: str) -> str:
     """Return the path of tool `name`, looked up in the venv first, then on PATH."""
     search_path = f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"
     found = shutil.which(name, path=search_path)
     if found:
         return found
-    message = f"required tool '{name}' is not installed"
-    if in_ci():
-        pytest.fail(f"{message} (CI=true: a missing tool is an error, not a skip)")
-    pytest.skip(message)
+    missing(f"required tool '{name}' is not installed")
 
 
 def free_port() -> int:

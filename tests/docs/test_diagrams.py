@@ -14,7 +14,7 @@ import pytest
 
 from tests.docs.markdown import blocks
 from tests.docs.test_doc_links import markdown_files
-from tests.helpers import ROOT, in_ci, require_tool
+from tests.helpers import ROOT, missing, require_tool
 
 PARSER_DIR = ROOT / "tests" / "docs" / "mermaid"
 DIAGRAM_TYPES = {
@@ -76,10 +76,7 @@ def test_structure_check_catches_a_broken_diagram():
 def mermaid_parse(sources: list[str]) -> list[dict]:
     node = require_tool("node")
     if not (PARSER_DIR / "node_modules" / "mermaid").is_dir():
-        message = "Mermaid's parser is not installed: run `make docs-tools`"
-        if in_ci():
-            pytest.fail(message)
-        pytest.skip(message)
+        missing("Mermaid's parser is not installed: run `make docs-tools`")
     result = subprocess.run(
         [node, str(PARSER_DIR / "parse.mjs")],
         input=json.dumps(sources),
