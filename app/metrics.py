@@ -110,11 +110,10 @@ class Metrics:
         children[1].observe(seconds)
 
     def exposition(self) -> bytes:
+        registry = CollectorRegistry()
         if multiprocess_dir():
-            registry = CollectorRegistry()
             multiprocess.MultiProcessCollector(registry)
         else:
-            registry = CollectorRegistry()
             registry.register(_Forward(self.registry))
         registry.register(ProcessTreeCollector(current_app.extensions["shared_state"]))
         return generate_latest(registry)

@@ -33,7 +33,8 @@ def _boot_time() -> float:
     return time.time()
 
 
-def _children(parent: int) -> list[int]:
+def children_of(parent: int) -> list[int]:
+    """Pids whose parent is `parent` (a gunicorn master's workers), read from /proc."""
     pids = []
     for entry in _PROC.iterdir():
         if entry.name.isdigit():
@@ -58,7 +59,7 @@ class ProcessTreeCollector:
         if not _PROC.exists():
             return
         master = self._state.master_pid or os.getpid()
-        workers = _children(master) if self._state.master_pid else []
+        workers = children_of(master) if self._state.master_pid else []
         cpu = rss = 0.0
         fds = 0
         start = None

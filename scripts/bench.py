@@ -7,7 +7,6 @@ app (median of the rounds), never absolute numbers. Targets: /healthz ≥ 0.95 a
 """
 
 import argparse
-import csv
 import json
 import os
 import re
@@ -20,6 +19,8 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+
+from loadgen import load_rows  # the sibling script: same rows as the load generator
 
 ROOT = Path(__file__).resolve().parents[1]
 GUNICORN = Path(sys.executable).parent / "gunicorn"
@@ -73,9 +74,7 @@ def wrk(url: str, seconds: int, connections: int, lua: Path | None) -> tuple[flo
 
 
 def post_script(workdir: Path) -> Path:
-    with (ROOT / "data" / "wine.csv").open() as handle:
-        row = next(csv.DictReader(handle))
-    body = json.dumps({"features": {k: float(v) for k, v in row.items() if k != "label"}})
+    body = json.dumps({"features": load_rows(ROOT / "data" / "wine.csv")[0]})
     script = workdir / "post.lua"
     script.write_text(
         'wrk.method = "POST"\n'

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from app.process_metrics import children_of
+
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
 
@@ -52,20 +54,6 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def child_pids(parent: int) -> list[int]:
-    """Pids whose parent is `parent`, from /proc (gunicorn workers of a master)."""
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat[stat.rindex(")") + 2 :].split()[1]) == parent:
-                pids.append(int(entry.name))
-    return sorted(pids)
-
-
 class GunicornServer:
     """A real gunicorn master running this repository's app (see `run_gunicorn`)."""
 
@@ -76,7 +64,7 @@ class GunicornServer:
         self.workers = workers
 
     def worker_pids(self) -> list[int]:
-        return child_pids(self.proc.pid)
+        return sorted(children_of(self.proc.pid))
 
     @contextlib.contextmanager
     def only_worker(self, pid: int):

@@ -1,25 +1,23 @@
 """What the built image is: its user, labels, size, contents and health check."""
 
+import yaml
+
 from tests.e2e import engine as eng
+from tests.helpers import ROOT
 
 OCI = "org.opencontainers.image."
 
 
-def _run_python(engine: str, image: str, code: str):
-    """Run a Python snippet in a throwaway container of the image (read-only, like prod)."""
+def _run_in_image(engine: str, image: str, program: str, *args: str):
+    """Run a program in a throwaway container of the image (read-only, its own user, like prod)."""
     return eng.run(
-        engine,
-        "run",
-        "--pull=never",
-        "--rm",
-        "--read-only",
-        "--entrypoint",
-        "python3",
-        image,
-        "-c",
-        code,
+        engine, "run", "--pull=never", "--rm", "--read-only", "--entrypoint", program, image, *args,
         check=False,
-    )
+    )  # fmt: skip
+
+
+def _run_python(engine: str, image: str, code: str):
+    return _run_in_image(engine, image, "python3", "-c", code)
 
 
 def test_image_user_is_numeric_and_not_root(image_config):
@@ -105,26 +103,9 @@ def test_healthcheck_needs_no_curl_and_passes(engine, image_config, app_containe
 def test_the_kubernetes_prestop_command_runs_in_the_image(engine, image):
     # The Deployment's preStop hook execs a command inside this image; a base without it
     # would fail the hook and cut the endpoint-removal pause. Read it from the manifest.
-    import yaml
-
-    from tests.helpers import ROOT
-
     deployment = yaml.safe_load((ROOT / "k8s/base/deployment.yaml").read_text())
     container = deployment["spec"]["template"]["spec"]["containers"][0]
     command = container["lifecycle"]["preStop"]["exec"]["command"]
     quick = [command[0], "0"] if command[0] == "sleep" else command
-    result = eng.run(
-        engine,
-        "run",
-        "--pull=never",
-        "--rm",
-        "--read-only",
-        "--user",
-        "10001",
-        "--entrypoint",
-        quick[0],
-        image,
-        *quick[1:],
-        check=False,
-    )
+    result = _run_in_image(engine, image, *quick)
     assert result.returncode == 0, result.stderr

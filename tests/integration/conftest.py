@@ -1,12 +1,10 @@
-import csv
-
 import pytest
 
+from scripts.loadgen import load_rows
 from tests.helpers import ROOT
 
 
 @pytest.fixture(scope="session")
 def predict_body():
-    with (ROOT / "data" / "wine.csv").open() as handle:
-        row = next(csv.DictReader(handle))
-    return {"features": {k: float(v) for k, v in row.items() if k != "label"}}
+    """A valid predict body: the first row of the committed dataset."""
+    return {"features": load_rows(ROOT / "data" / "wine.csv")[0]}

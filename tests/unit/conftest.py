@@ -3,6 +3,7 @@ import pytest
 from app import create_app
 from app.config import Settings
 from app.state import SharedState
+from scripts.loadgen import load_rows
 from tests.helpers import ROOT
 
 
@@ -28,11 +29,6 @@ def client(app):
 
 
 @pytest.fixture
-def sample(app):
+def sample():
     """A valid predict body: the first row of the committed dataset."""
-    import csv
-
-    with (ROOT / "data" / "wine.csv").open() as handle:
-        row = next(csv.DictReader(handle))
-    model = app.extensions["model"]
-    return {"features": {name: float(row[name]) for name in model.feature_names}}
+    return {"features": load_rows(ROOT / "data" / "wine.csv")[0]}
