@@ -39,7 +39,13 @@ def bin_shares(bins: Iterable[int], n_bins: int = 10) -> list[float]:
     return [c / total for c in counts]
 
 
-def psi(shares: Sequence[float], expected: float = 0.1, floor: float = 1e-4) -> float:
+# The share an empty bin counts as (ln 0 is -inf). The same epsilon as the Prometheus rule
+# feature_bin:model_input_proportion:ratio30m, so `make drift-check` and the dashboards agree;
+# tests/unit/test_ml_drift.py holds the two together.
+EMPTY_BIN_SHARE = 0.001
+
+
+def psi(shares: Sequence[float], expected: float = 0.1, floor: float = EMPTY_BIN_SHARE) -> float:
     """Population stability index of observed bin shares against `expected` per bin.
 
     Rule of thumb: < 0.1 stable, 0.1-0.25 moderate shift, > 0.25 significant drift.

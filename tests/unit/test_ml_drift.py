@@ -99,3 +99,22 @@ def test_retrain_without_new_data_changes_nothing(tmp_path, capsys):
     assert main(["--root", str(tmp_path), "retrain"]) == 0
     assert "nothing to retrain: active v1" in capsys.readouterr().out
     assert (ws.models_dir / "index.json").read_bytes() == before
+
+
+def test_empty_bins_count_as_the_same_share_here_and_in_the_prometheus_rule():
+    import re
+
+    import yaml
+
+    from ml.drift import EMPTY_BIN_SHARE
+    from tests.helpers import ROOT
+
+    groups = yaml.safe_load((ROOT / "monitoring/prometheus/rules/model.yml").read_text())["groups"]
+    rule = next(
+        r["expr"]
+        for g in groups
+        for r in g["rules"]
+        if r.get("record") == "feature_bin:model_input_proportion:ratio30m"
+    )
+    epsilons = {float(x) for x in re.findall(r"(?:,\s*|\*\s*0\s*\+\s*)([0-9.]+)\s*\)?", rule)}
+    assert epsilons == {EMPTY_BIN_SHARE}
