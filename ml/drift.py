@@ -43,11 +43,16 @@ def bin_shares(bins: Iterable[int], n_bins: int = 10) -> list[float]:
 # feature_bin:model_input_proportion:ratio30m, so `make drift-check` and the dashboards agree;
 # tests/unit/test_ml_drift.py holds the two together.
 EMPTY_BIN_SHARE = 0.001
+# PSI above which a feature has drifted: the ModelInputDrift alert's threshold, so the
+# report and the page say the same (the test above holds these together too). Above
+# SHIFT_PSI a change is worth a look but not a retrain.
+DRIFT_PSI = 0.2
+SHIFT_PSI = 0.1
 
 
 def psi(shares: Sequence[float], expected: float = 0.1, floor: float = EMPTY_BIN_SHARE) -> float:
     """Population stability index of observed bin shares against `expected` per bin.
 
-    Rule of thumb: < 0.1 stable, 0.1-0.25 moderate shift, > 0.25 significant drift.
+    Below SHIFT_PSI stable, up to DRIFT_PSI a moderate shift, above it drift.
     """
     return sum((max(s, floor) - expected) * math.log(max(s, floor) / expected) for s in shares)

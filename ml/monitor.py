@@ -12,7 +12,7 @@ from pathlib import Path
 
 from app.model import load_active
 from ml.collect import batch_paths
-from ml.drift import bin_shares, psi
+from ml.drift import DRIFT_PSI, SHIFT_PSI, bin_shares, psi
 from ml.workspace import Workspace
 
 
@@ -36,7 +36,7 @@ def drift_check(ws: Workspace, csv_path: str | None) -> int:
     print(f"{ws.rel(path)}: {len(rows)} rows against the training deciles of {model.version}")
     print(f"  {'feature':<22} {'PSI':>6}  bin shares (%), 10 each when nothing drifted")
     for name, (value, shares) in feature_psi(model, rows).items():
-        flag = "DRIFT" if value > 0.25 else ("shift" if value > 0.1 else "")
+        flag = "DRIFT" if value > DRIFT_PSI else ("shift" if value > SHIFT_PSI else "")
         bars = " ".join(f"{s * 100:3.0f}" for s in shares)
         print(f"  {name:<22} {value:6.2f}  {bars}  {flag}")
     return 0

@@ -101,20 +101,30 @@ def test_retrain_without_new_data_changes_nothing(tmp_path, capsys):
     assert (ws.models_dir / "index.json").read_bytes() == before
 
 
-def test_empty_bins_count_as_the_same_share_here_and_in_the_prometheus_rule():
-    import re
-
+def _model_rule(key: str, name: str) -> str:
     import yaml
 
-    from ml.drift import EMPTY_BIN_SHARE
     from tests.helpers import ROOT
 
     groups = yaml.safe_load((ROOT / "monitoring/prometheus/rules/model.yml").read_text())["groups"]
-    rule = next(
-        r["expr"]
-        for g in groups
-        for r in g["rules"]
-        if r.get("record") == "feature_bin:model_input_proportion:ratio30m"
-    )
+    return next(r["expr"] for g in groups for r in g["rules"] if r.get(key) == name)
+
+
+def test_empty_bins_count_as_the_same_share_here_and_in_the_prometheus_rule():
+    import re
+
+    from ml.drift import EMPTY_BIN_SHARE
+
+    rule = _model_rule("record", "feature_bin:model_input_proportion:ratio30m")
     epsilons = {float(x) for x in re.findall(r"(?:,\s*|\*\s*0\s*\+\s*)([0-9.]+)\s*\)?", rule)}
     assert epsilons == {EMPTY_BIN_SHARE}
+
+
+def test_drift_check_calls_drift_where_the_alert_fires():
+    import re
+
+    from ml.drift import DRIFT_PSI
+
+    alert = _model_rule("alert", "ModelInputDrift")
+    threshold = re.search(r"feature:model_input_psi:30m\s*>\s*([0-9.]+)", alert).group(1)
+    assert float(threshold) == DRIFT_PSI
