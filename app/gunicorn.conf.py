@@ -22,7 +22,7 @@ if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
 
 from prometheus_client import multiprocess
 
-from app import state
+from app import metric_store, state
 from app.config import ConfigError, Settings
 
 try:
@@ -68,6 +68,7 @@ def on_starting(server):
 
 def child_exit(server, worker):
     multiprocess.mark_process_dead(worker.pid)
+    metric_store.mark_process_dead(worker.pid, os.environ["PROMETHEUS_MULTIPROC_DIR"])
 
 
 def _drain_then_stop(server, shared, drain_seconds):

@@ -12,14 +12,13 @@ from flask import Blueprint, Response, current_app
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
-    Counter,
     Gauge,
-    Histogram,
     disable_created_metrics,
     generate_latest,
     multiprocess,
 )
 
+from app.metric_store import FastCounter, FastHistogram, FastLiveSumGauge, store_for
 from app.process_metrics import ProcessTreeCollector
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -31,35 +30,38 @@ def multiprocess_dir() -> str | None:
 
 
 class Metrics:
-    """Every metric the service writes. One instance per app, made by the factory."""
+    """Every metric the service writes. One instance per app, made by the factory.
+
+    The series every request or prediction touches live in the hot-path store
+    (app/metric_store.py); the rest are plain prometheus_client metrics.
+    """
 
     def __init__(self) -> None:
         # `*_created` series double the exposition for no dashboard we draw; multiprocess
         # mode never writes them, so single-process mode should not either.
         disable_created_metrics()
-        # Outside gunicorn (tests, flask run) the metrics live in this private registry;
-        # in multiprocess mode the registry is only a home: values go to the mmap files.
+        # Outside gunicorn (tests, flask run) the metrics live in this private registry and
+        # a private store; in multiprocess mode the registry is only a home: values go to
+        # the mmap files of PROMETHEUS_MULTIPROC_DIR, where the store writes too.
         self.registry = CollectorRegistry(auto_describe=True)
-        r = self.registry
-        self.requests = Counter(
-            "http_requests_total",
-            "HTTP requests answered",
-            ["method", "route", "status"],
-            registry=r,
+        self.store = store_for(multiprocess_dir())
+        r, store = self.registry, self.store
+        self.counters = store.file("counter")
+        self.histograms = store.file("histogram")
+        self.requests = FastCounter(
+            store, "http_requests_total", "HTTP requests answered", ["method", "route", "status"]
         )
-        self.duration = Histogram(
+        self.duration = FastHistogram(
+            store,
             "http_request_duration_seconds",
             "Time to answer an HTTP request",
             ["method", "route"],
-            buckets=LATENCY_BUCKETS,
-            registry=r,
+            LATENCY_BUCKETS,
         )
-        self.in_flight = Gauge(
-            "http_requests_in_flight",
-            "Requests being answered right now",
-            multiprocess_mode="livesum",
-            registry=r,
+        self.in_flight = FastLiveSumGauge(
+            store, "http_requests_in_flight", "Requests being answered right now"
         )
+        self._in_flight_slot = self.in_flight.slot()
         self.build_info = Gauge(
             "app_build_info",
             "Always 1; the labels say which build is running",
@@ -67,24 +69,24 @@ class Metrics:
             multiprocess_mode="livemax",
             registry=r,
         )
-        self.predictions = Counter(
+        self.predictions = FastCounter(
+            store,
             "model_predictions_total",
             "Predictions served",
             ["model_version", "predicted_class"],
-            registry=r,
         )
-        self.confidence = Histogram(
+        self.confidence = FastHistogram(
+            store,
             "model_prediction_confidence",
             "Probability of the predicted class",
             ["model_version"],
-            buckets=CONFIDENCE_BUCKETS,
-            registry=r,
+            CONFIDENCE_BUCKETS,
         )
-        self.input_bins = Counter(
+        self.input_bins = FastCounter(
+            store,
             "model_input_bin_total",
             "Input values per training-decile bin (drift is computed from it in Prometheus)",
             ["feature", "bin"],
-            registry=r,
         )
         self.model_info = Gauge(
             "model_active_info",
@@ -93,27 +95,32 @@ class Metrics:
             multiprocess_mode="livemax",
             registry=r,
         )
+        self._request_series: dict[tuple, tuple] = {}
 
-        self._request_children: dict[tuple, tuple] = {}
+    def request_started(self) -> None:
+        with self.store.lock:
+            self.in_flight.file.values[self._in_flight_slot] += 1.0
 
-    def count_request(self, method: str, route: str, status: int, seconds: float) -> None:
-        # Label children are cached: .labels() validates and locks on every call.
+    def request_finished(self, method: str, route: str, status: int, seconds: float) -> None:
         key = (method, route, status)
-        children = self._request_children.get(key)
-        if children is None:
-            children = (
-                self.requests.labels(method, route, str(status)),
-                self.duration.labels(method, route),
+        series = self._request_series.get(key)
+        if series is None:
+            series = self._request_series[key] = (
+                self.requests.slot(method, route, str(status)),
+                self.duration.series(method, route),
             )
-            self._request_children[key] = children
-        children[0].inc()
-        children[1].observe(seconds)
+        counter_slot, duration = series
+        with self.store.lock:
+            self.in_flight.file.values[self._in_flight_slot] -= 1.0
+            self.counters.values[counter_slot] += 1.0
+            duration.observe(self.histograms.values, seconds)
 
     def exposition(self) -> bytes:
         registry = CollectorRegistry()
         if multiprocess_dir():
-            multiprocess.MultiProcessCollector(registry)
+            multiprocess.MultiProcessCollector(registry)  # the store's files are in there too
         else:
+            multiprocess.MultiProcessCollector(registry, path=str(self.store.directory))
             registry.register(_Forward(self.registry))
         registry.register(ProcessTreeCollector(current_app.extensions["shared_state"]))
         return generate_latest(registry)

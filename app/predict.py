@@ -17,42 +17,49 @@ api_blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 class ModelMonitor:
-    """Metric children for one model, resolved once instead of on every request."""
+    """Metric slots for one model, resolved once instead of on every request."""
 
     def __init__(self, metrics, model) -> None:
         version = model.version
-        self.predictions = {c: metrics.predictions.labels(version, c) for c in model.classes}
-        self.confidence = metrics.confidence.labels(version)
+        self._metrics = metrics
+        self.predictions = {c: metrics.predictions.slot(version, c) for c in model.classes}
+        self.confidence = metrics.confidence.series(version)
+        # Every bin exists from the start, at 0: the drift rule needs all ten per feature.
         self.bins = [
-            [metrics.input_bins.labels(feature, str(b)) for b in range(10)]
+            [metrics.input_bins.slot(feature, str(b)) for b in range(10)]
             for feature in model.feature_names
         ]
 
     def record(self, model, values, predicted: str, confidence: float) -> None:
-        self.predictions[predicted].inc()
-        self.confidence.observe(confidence)
-        for feature_bins, bin_index in zip(self.bins, model.bins_of(values), strict=True):
-            feature_bins[bin_index].inc()
+        metrics = self._metrics
+        bins = model.bins_of(values)
+        with metrics.store.lock:
+            counters = metrics.counters.values
+            counters[self.predictions[predicted]] += 1.0
+            self.confidence.observe(metrics.histograms.values, confidence)
+            for feature_slots, bin_index in zip(self.bins, bins, strict=True):
+                counters[feature_slots[bin_index]] += 1.0
 
 
-def _active_model():
-    model = current_app.extensions["model"]
+def _active_model(extensions):
+    model = extensions["model"]
     if model is None:
-        raise ApiError(503, f"no model is being served: {current_app.extensions['model_error']}")
+        raise ApiError(503, f"no model is being served: {extensions['model_error']}")
     return model
 
 
 @api_blueprint.post("/predict")
 def predict():
-    model = _active_model()
+    extensions = current_app.extensions  # one context-local look-up, not one per use
+    model = _active_model(extensions)
     body = json_body()
-    current_app.extensions["predict_validator"].validate(body)
+    extensions["predict_validator"].validate(body)
     features = body["features"]
     values = [float(features[name]) for name in model.feature_names]
     probabilities = model.predict_proba(values)
-    best = max(range(len(probabilities)), key=probabilities.__getitem__)
+    best = probabilities.index(max(probabilities))
     predicted = model.classes[best]
-    current_app.extensions["model_monitor"].record(model, values, predicted, probabilities[best])
+    extensions["model_monitor"].record(model, values, predicted, probabilities[best])
     body = {
         "prediction": predicted,
         "probabilities": dict(zip(model.classes, probabilities, strict=True)),
@@ -65,4 +72,4 @@ def predict():
 
 @api_blueprint.get("/model")
 def model_metadata():
-    return jsonify(_active_model().metadata())
+    return jsonify(_active_model(current_app.extensions).metadata())

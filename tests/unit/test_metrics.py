@@ -63,6 +63,7 @@ def test_prediction_metrics_count_class_confidence_and_input_bins(client, sample
 
 
 def test_info_gauges_and_process_metrics(client, app):
+    client.get("/healthz")
     families = scrape(client)
     settings = app.extensions["settings"]
     labels = {"version": settings.app_version, "git_sha": settings.git_sha}
@@ -72,7 +73,8 @@ def test_info_gauges_and_process_metrics(client, app):
     assert value(families, "process_resident_memory_bytes") > 0
     assert value(families, "process_cpu_seconds", "process_cpu_seconds_total") > 0
     assert "http_requests_in_flight" in families
-    assert "http_request_duration_seconds" in families
+    count = "http_request_duration_seconds_count"
+    assert value(families, "http_request_duration_seconds", count, route="/healthz") == 1
 
 
 def test_invented_methods_cannot_mint_series(client):
