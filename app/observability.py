@@ -3,23 +3,32 @@
 A thin WSGI middleware rather than Flask before/after hooks: the hooks and the context-local
 lookups they need cost about 30 µs a request, more than everything else here together
 (measured by `make bench`). The middleware reads the environ directly; the matched URL rule
-(the route label) is left there by `ObservedRequest` when Flask's router sets it.
+(the route label) is read from the request `ObservedRequest` leaves there.
 """
 
+import itertools
 import re
-import secrets
 import time
 
 from flask import Flask, Request, request
 
+from app import process_identity
 from app.jsonlog import AccessLog
 
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 REQUEST_ID_KEY = "lifecycle_lab.request_id"
-ROUTE_KEY = "lifecycle_lab.route"
+REQUEST_KEY = "lifecycle_lab.request"
 UNMATCHED_ROUTE = "<unmatched>"
 # Any other method token a client invents is counted as "other", so it cannot mint series.
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+_sequence = itertools.count()
+
+
+def _new_request_id() -> str:
+    # Unique like a random id (the process tag), without a random draw per request.
+    return f"{process_identity.tag()}{next(_sequence):016x}"
 
 
 def _request_id_from(header: str | None) -> str:
@@ -27,7 +36,7 @@ def _request_id_from(header: str | None) -> str:
     # that could smuggle newlines or a megabyte into our logs.
     if header and _VALID_REQUEST_ID.match(header):
         return header
-    return secrets.token_hex(16)
+    return _new_request_id()
 
 
 def current_request_id() -> str:
@@ -36,18 +45,14 @@ def current_request_id() -> str:
 
 
 class ObservedRequest(Request):
-    """Flask's request, noting the matched URL rule in the environ for the middleware
-    (Flask drops its request object from the environ before the middleware looks)."""
+    """Flask's request, also left in the environ under our own key: the middleware reads the
+    matched URL rule (the route label) from it once Flask is done. (Flask clears its own
+    `werkzeug.request` entry before the middleware looks; the middleware pops ours, so no
+    request outlives its response.)"""
 
-    @property
-    def url_rule(self):
-        return self.__dict__.get("_url_rule")
-
-    @url_rule.setter
-    def url_rule(self, rule) -> None:
-        self.__dict__["_url_rule"] = rule
-        if rule is not None:
-            self.environ[ROUTE_KEY] = rule.rule
+    def __init__(self, environ, *args, **kwargs) -> None:
+        super().__init__(environ, *args, **kwargs)
+        environ[REQUEST_KEY] = self
 
 
 class RequestObserver:
@@ -70,31 +75,33 @@ class RequestObserver:
             headers.append(("X-Request-ID", request_id))
             return start_response(status, headers, exc_info)
 
-        self.metrics.in_flight.inc()
+        self.metrics.request_started()
         try:
             return self.wsgi_app(environ, start_with_request_id)
         finally:
-            self.metrics.in_flight.dec()
             self._record(environ, request_id, int(status_line[:3]), started)
 
     def _record(self, environ, request_id: str, status: int, started: float) -> None:
         elapsed = time.perf_counter() - started
-        route = environ.get(ROUTE_KEY, UNMATCHED_ROUTE)
+        observed = environ.pop(REQUEST_KEY, None)
+        rule = observed.url_rule if observed is not None else None
+        route = rule.rule if rule is not None else UNMATCHED_ROUTE
         method = environ.get("REQUEST_METHOD", "")
         method = method if method in KNOWN_METHODS else "other"
-        self.metrics.count_request(method, route, status, elapsed)
+        self.metrics.request_finished(method, route, status, elapsed)
         self.access_log.write(
             request_id=request_id,
             method=method,
             path=environ.get("PATH_INFO", ""),
             route=route,
             status=status,
-            duration_ms=round(elapsed * 1000, 3),
+            seconds=elapsed,
             remote_addr=environ.get("REMOTE_ADDR"),
         )
 
 
 def install_request_observer(app: Flask) -> None:
     app.request_class = ObservedRequest
-    access_log = AccessLog(app.extensions["settings"].log_level)
+    settings = app.extensions["settings"]
+    access_log = AccessLog(settings.log_level, settings.access_log_flush_ms / 1000)
     app.wsgi_app = RequestObserver(app.wsgi_app, app.extensions["metrics"], access_log)

@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 
 from app.process_metrics import children_of
+from scripts.launch import ROOT, gunicorn_command, gunicorn_env
 
-ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
 
 
@@ -81,6 +81,21 @@ class GunicornServer:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def access_lines(self) -> list[dict]:
+        """The JSON access lines written so far (they come in batches: ACCESS_LOG_FLUSH_MS)."""
+        return [
+            json.loads(line)
+            for line in self.log().splitlines()
+            if line.startswith("{") and '"event": "request"' in line
+        ]
+
+    def wait_for_access_lines(self, done, timeout: float = 10.0) -> list[dict]:
+        """Access lines once `done(lines)` holds; access lines are written in batches."""
+        deadline = time.monotonic() + timeout
+        while not done(lines := self.access_lines()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return lines
+
     def wait_ready(self, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -110,24 +125,15 @@ def run_gunicorn(port: int | None = None, workers: int = 2, env: dict | None = N
     """Start gunicorn with app/gunicorn.conf.py on loopback, wait for /readyz, stop on exit."""
     port = port or free_port()
     workdir = Path(tempfile.mkdtemp(prefix="lifecycle-lab-test-"))
-    environment = {
-        **os.environ,
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "WEB_CONCURRENCY": str(workers),
-        "PROMETHEUS_MULTIPROC_DIR": str(workdir / "metrics"),
-        "MODEL_DIR": str(ROOT / "models"),
-        "DRAIN_SECONDS": "1",
-        **(env or {}),
-    }
+    environment = gunicorn_env(
+        port,
+        workdir / "metrics",
+        **{"WEB_CONCURRENCY": str(workers), "DRAIN_SECONDS": "1", **(env or {})},
+    )
     log_path = workdir / "gunicorn.log"
     with log_path.open("wb") as log_file:
         proc = subprocess.Popen(
-            [str(VENV_BIN / "gunicorn"), "--config", "app/gunicorn.conf.py", "app:create_app()"],
-            cwd=ROOT,
-            env=environment,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
+            gunicorn_command(), cwd=ROOT, env=environment, stdout=log_file, stderr=subprocess.STDOUT
         )
     server = GunicornServer(proc, f"http://127.0.0.1:{port}", log_path, workers)
     try:

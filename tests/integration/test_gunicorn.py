@@ -1,6 +1,5 @@
 """The service under a real gunicorn with several workers: counters, drain, reload, chaos."""
 
-import json
 import os
 import signal
 import subprocess
@@ -31,12 +30,10 @@ def request_count(families, exclude_route="/metrics") -> float:
     )
 
 
-def served_pids(server) -> set:
-    pids = set()
-    for line in server.log().splitlines():
-        if line.startswith("{") and '"event": "request"' in line:
-            pids.add(json.loads(line)["pid"])
-    return pids
+def served_pids(server, at_least: int = 1) -> set:
+    """Pids in the access log, once it names `at_least` of them (lines come in batches)."""
+    lines = server.wait_for_access_lines(lambda ls: len({e["pid"] for e in ls}) >= at_least)
+    return {entry["pid"] for entry in lines}
 
 
 def send(url, calls, threads=8):
@@ -76,7 +73,7 @@ def test_request_counter_is_exact_across_workers(predict_body):
             if s.name == "http_requests_total" and s.labels["route"] == "/readyz"
         )
         assert request_count(first) - readyz == len(calls)
-        assert len(served_pids(server)) == WORKERS
+        assert len(served_pids(server, at_least=WORKERS)) == WORKERS
 
         # A worker killed hard is replaced; its counts stay in the sum (no reset, no loss).
         victim = next(iter(served_pids(server)))
@@ -108,6 +105,20 @@ def test_sigterm_drains_without_losing_a_request(predict_body):
     assert took >= drain - 0.5, "the listener must stay open for the whole drain"
 
 
+def test_a_graceful_stop_writes_every_waiting_access_line():
+    # A flush interval longer than the test: only the exit can write these lines.
+    with run_gunicorn(workers=WORKERS, env={"ACCESS_LOG_FLUSH_MS": "10000"}) as server:
+        statuses = send_to_every_worker(server, [("GET", "/healthz", None)] * 60)
+        assert statuses == [200] * 60
+        assert not [e for e in server.access_lines() if e["route"] == "/healthz"]
+        server.proc.send_signal(signal.SIGTERM)
+        assert server.proc.wait(timeout=30) == 0
+        healthz = [e for e in server.access_lines() if e["route"] == "/healthz"]
+    assert len(healthz) == 60
+    assert len({e["request_id"] for e in healthz}) == 60
+    assert len({e["pid"] for e in healthz}) == WORKERS
+
+
 def test_sighup_reload_under_load_loses_nothing(predict_body):
     with run_gunicorn(workers=WORKERS) as server:
         before = served_pids(server)
@@ -130,10 +141,11 @@ def test_a_chaos_toggle_reaches_every_worker(predict_body):
         assert request(server.url, "POST", "/chaos/errors", {"rate": 1.0})[0] == 200
         predictions = [("POST", "/api/v1/predict", predict_body)] * 30
         assert set(send_to_every_worker(server, predictions)) == {500}
-        chaos_pids = {
-            json.loads(line)["pid"] for line in server.log().splitlines() if '"status": 500' in line
-        }
-        assert chaos_pids == set(server.worker_pids())
+        workers = set(server.worker_pids())
+        lines = server.wait_for_access_lines(
+            lambda ls: {e["pid"] for e in ls if e["status"] == 500} >= workers
+        )
+        assert {e["pid"] for e in lines if e["status"] == 500} == workers
         assert request(server.url, "DELETE", "/chaos")[0] == 200
         assert set(send_to_every_worker(server, predictions)) == {200}
         request(server.url, "POST", "/chaos/readiness", {"ready": False})
