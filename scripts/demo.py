@@ -33,8 +33,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import yaml
+from launch import ROOT, gunicorn_command, gunicorn_env  # the sibling script
 
-ROOT = Path(__file__).resolve().parents[1]
 STATE = ROOT / ".run" / "demo"
 PROMETHEUS_CONFIG = ROOT / "monitoring" / "prometheus" / "prometheus.yml"
 ALERTMANAGER_CONFIG = ROOT / "monitoring" / "alertmanager" / "alertmanager.yml"
@@ -210,20 +210,15 @@ def main(argv: list[str] | None = None) -> int:
         git_sha = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
         )
-        app_env = {
-            **os.environ,
-            "HOST": "127.0.0.1",
-            "PORT": str(named["app"]),
-            "WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY", "2"),
-            "CHAOS_ENABLED": "true",
-            "APP_ENV": "development",
-            "PROMETHEUS_MULTIPROC_DIR": str(STATE / "metrics"),
-            "GIT_SHA": git_sha.stdout.strip() or "unknown",
-        }
-        gunicorn = str(Path(sys.executable).parent / "gunicorn")
-        app = demo.start(
-            "app", [gunicorn, "--config", "app/gunicorn.conf.py", "app:create_app()"], env=app_env
+        app_env = gunicorn_env(
+            named["app"],
+            STATE / "metrics",
+            WEB_CONCURRENCY=os.environ.get("WEB_CONCURRENCY", "2"),
+            CHAOS_ENABLED="true",
+            APP_ENV="development",
+            GIT_SHA=git_sha.stdout.strip() or "unknown",
         )
+        app = demo.start("app", gunicorn_command(), env=app_env)
         wait_http(f"{app_url}/readyz", app, "app")
         prometheus = demo.start(
             "prometheus",
