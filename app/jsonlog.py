@@ -73,46 +73,24 @@ class AccessLog:
     def __init__(self, level: str, flush_seconds: float = 0.0) -> None:
         self.enabled = logging.getLevelName(level) <= logging.INFO
         self.flush_seconds = flush_seconds
-        self._second = -1
-        self._second_text = ""
-        self._waiting: list[str] = []
+        self._clock = (-1, "")  # (second, its text): one tuple, so threads never mix two
+        self._waiting: list[tuple] = []
         self._lock = threading.Lock()
         self._flusher: threading.Thread | None = None
 
-    def _ts(self) -> str:
-        now = time.time()
-        second = int(now)
-        if second != self._second:  # strftime once a second, not once a request
-            self._second = second
-            self._second_text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
-        return f"{self._second_text}.{int(now % 1 * 1000):03d}Z"
-
-    def write(
-        self,
-        *,
-        request_id: str,
-        method: str,
-        path: str,
-        route: str,
-        status: int,
-        seconds: float,
-        remote_addr: str | None,
-    ) -> None:
+    def write(self, request_id, method, path, route, status, seconds, remote_addr) -> None:
+        """Note one request: the request id, the method (a known token), the raw path, the
+        route (a URL rule), the status, the time taken in seconds, the client address."""
         if not self.enabled:
             return
-        remote = "null" if remote_addr is None else _json_string(remote_addr)
-        line = (
-            f'{{"ts": "{self._ts()}", "level": "info", "logger": "app.access", '
-            f'"pid": {process_identity.pid()}, "event": "request", "request_id": "{request_id}", '
-            f'"method": "{method}", "path": {_json_string(path)}, "route": "{route}", '
-            f'"status": {status}, "duration_ms": {seconds * 1000:.3f}, '
-            f'"remote_addr": {remote}}}\n'
-        )
+        # Only the facts are noted here; turning them into text is the flush's work, off
+        # the request's path.
+        entry = (time.time(), request_id, method, path, route, status, seconds, remote_addr)
         if self.flush_seconds <= 0:
-            self._emit(line)
+            self._emit(self._format([entry]))
             return
         with self._lock:
-            self._waiting.append(line)
+            self._waiting.append(entry)
             full = len(self._waiting) >= self.BATCH_LINES
         if full:
             self.flush()
@@ -122,9 +100,27 @@ class AccessLog:
     def flush(self) -> None:
         """Write every waiting line now."""
         with self._lock:
-            lines, self._waiting = self._waiting, []
-        if lines:
-            self._emit("".join(lines))
+            entries, self._waiting = self._waiting, []
+        if entries:
+            self._emit(self._format(entries))
+
+    def _format(self, entries: list[tuple]) -> str:
+        middle = f'"level": "info", "logger": "app.access", "pid": {process_identity.pid()}, '
+        lines = []
+        for when, request_id, method, path, route, status, seconds, remote_addr in entries:
+            second, second_text = self._clock
+            if int(when) != second:  # strftime once a second, not once a line
+                second = int(when)
+                second_text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+                self._clock = (second, second_text)
+            remote = "null" if remote_addr is None else _json_string(remote_addr)
+            lines.append(
+                f'{{"ts": "{second_text}.{int(when % 1 * 1000):03d}Z", {middle}'
+                f'"event": "request", "request_id": "{request_id}", "method": "{method}", '
+                f'"path": {_json_string(path)}, "route": "{route}", "status": {status}, '
+                f'"duration_ms": {seconds * 1000:.3f}, "remote_addr": {remote}}}\n'
+            )
+        return "".join(lines)
 
     @staticmethod
     def _emit(text: str) -> None:

@@ -26,17 +26,13 @@ KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPT
 _sequence = itertools.count()
 
 
-def _new_request_id() -> str:
-    # Unique like a random id (the process tag), without a random draw per request.
-    return f"{process_identity.tag()}{next(_sequence):016x}"
-
-
 def _request_id_from(header: str | None) -> str:
     # Keep the caller's id so a trace can follow a request across services; replace one
-    # that could smuggle newlines or a megabyte into our logs.
+    # that could smuggle newlines or a megabyte into our logs. A new id is unique like a
+    # random one (the process tag), without a random draw per request.
     if header and _VALID_REQUEST_ID.match(header):
         return header
-    return _new_request_id()
+    return f"{process_identity.tag()}{next(_sequence):016x}"
 
 
 def current_request_id() -> str:
@@ -90,13 +86,13 @@ class RequestObserver:
         method = method if method in KNOWN_METHODS else "other"
         self.metrics.request_finished(method, route, status, elapsed)
         self.access_log.write(
-            request_id=request_id,
-            method=method,
-            path=environ.get("PATH_INFO", ""),
-            route=route,
-            status=status,
-            seconds=elapsed,
-            remote_addr=environ.get("REMOTE_ADDR"),
+            request_id,
+            method,
+            environ.get("PATH_INFO", ""),
+            route,
+            status,
+            elapsed,
+            environ.get("REMOTE_ADDR"),
         )
 
 

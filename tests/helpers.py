@@ -151,7 +151,7 @@ conf = runpy.run_path("app/gunicorn.conf.py")
 from app import create_app
 app = create_app(conf["settings"])
 client = app.test_client()
-print(json.dumps({
+print("PROBE " + json.dumps({
     "bind": conf["bind"],
     "graceful_timeout": conf["graceful_timeout"],
     "drain_seconds": conf["settings"].drain_seconds,
@@ -176,4 +176,6 @@ def probe_app(env: dict, paths=()) -> dict:
         timeout=60,
     )
     assert result.returncode == 0, f"the app refuses this environment:\n{result.stderr}"
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    # The app's own log lines share stdout (access lines may come after, at exit).
+    (answer,) = [line for line in result.stdout.splitlines() if line.startswith("PROBE ")]
+    return json.loads(answer.removeprefix("PROBE "))

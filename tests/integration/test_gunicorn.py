@@ -1,5 +1,7 @@
 """The service under a real gunicorn with several workers: counters, drain, reload, chaos."""
 
+import http.client
+import json
 import os
 import signal
 import subprocess
@@ -82,6 +84,26 @@ def test_request_counter_is_exact_across_workers(predict_body):
         families = scrape(server.url)
         assert request_count(families) - readyz == len(calls)
         assert families["gunicorn_workers"].samples[0].value == WORKERS
+
+
+def test_a_chunked_body_is_read_as_a_whole(predict_body):
+    # No Content-Length: the body arrives in chunks and goes through werkzeug's reader.
+    body = json.dumps(predict_body).encode()
+    with run_gunicorn(workers=1) as server:
+        connection = http.client.HTTPConnection("127.0.0.1", int(server.url.rsplit(":", 1)[1]))
+        chunks = (body[i : i + 50] for i in range(0, len(body), 50))
+        connection.request(
+            "POST",
+            "/api/v1/predict",
+            body=chunks,
+            headers={"Content-Type": "application/json"},
+            encode_chunked=True,
+        )
+        response = connection.getresponse()
+        answer = json.loads(response.read())
+        connection.close()
+    assert response.status == 200
+    assert answer["prediction"].startswith("class_")
 
 
 def test_sigterm_drains_without_losing_a_request(predict_body):

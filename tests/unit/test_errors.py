@@ -64,6 +64,32 @@ def test_oversize_body_is_413(make_app, sample):
     assert error_of(response)["code"] == "payload_too_large"
 
 
+def test_the_body_limit_is_exact(make_app, sample):
+    # A body of exactly MAX_BODY_BYTES is read; one byte more is refused before reading.
+    body = json.dumps(sample).encode()
+    client = make_app(max_body_bytes=len(body)).test_client()
+    ok = client.post("/api/v1/predict", data=body, content_type="application/json")
+    assert ok.status_code == 200
+    over = client.post("/api/v1/predict", data=body + b" ", content_type="application/json")
+    assert over.status_code == 413
+
+
+def test_media_type_parameters_and_case_are_accepted(client, sample):
+    for content_type in ("application/json; charset=utf-8", "Application/JSON"):
+        response = client.post(
+            "/api/v1/predict", data=json.dumps(sample), content_type=content_type
+        )
+        assert response.status_code == 200, content_type
+
+
+def test_a_body_that_is_not_utf8_is_400(client):
+    response = client.post(
+        "/api/v1/predict", data=b'{"features": "\xff"}', content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert error_of(response)["field"] == "body"
+
+
 def test_unknown_route_is_404(client):
     response = client.get("/no/such/thing")
     assert response.status_code == 404
