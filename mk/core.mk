@@ -39,8 +39,8 @@ test: setup ## the test suite: unit, integration (real gunicorn, real Prometheus
 test-unit: setup ## only the fast unit tests
 	$(PY) -m pytest tests/unit
 
-bench: setup ## benchmark: this app vs a bare Flask app under the same gunicorn, as ratios
-	$(PY) scripts/bench.py
+bench: setup ## benchmark: this app vs a bare Flask app under the same gunicorn, as ratios (BENCH_ARGS=--control adds an A/A case)
+	$(PY) scripts/bench.py $(BENCH_ARGS)
 
 clean: ## remove caches and build output (keeps .venv)
 	rm -rf build dist .pytest_cache .ruff_cache .hypothesis reports
