@@ -1,0 +1,29 @@
+"""The cached pid and tag belong to one process: a forked worker gets its own."""
+
+import json
+import os
+
+from app import process_identity
+
+
+def test_a_forked_child_reports_its_own_pid_and_a_fresh_tag():
+    parent = (process_identity.pid(), process_identity.tag())  # cached before the fork
+    assert parent[0] == os.getpid()
+    reader, writer = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the child, which reports through the pipe
+        os.write(writer, json.dumps([process_identity.pid(), process_identity.tag()]).encode())
+        os._exit(0)
+    os.close(writer)
+    with os.fdopen(reader) as pipe:
+        child_pid, child_tag = json.loads(pipe.read())
+    os.waitpid(child, 0)
+    assert child_pid == child != parent[0]
+    assert child_tag != parent[1] and len(child_tag) == 16
+    assert (process_identity.pid(), process_identity.tag()) == parent  # the parent keeps its own
+
+
+def test_new_request_ids_are_unique_and_safe_to_log(client):
+    ids = {client.get("/healthz").headers["X-Request-ID"] for _ in range(50)}
+    assert len(ids) == 50
+    assert all(len(i) == 32 and all(c in "0123456789abcdef" for c in i) for i in ids)
