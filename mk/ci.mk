@@ -13,8 +13,9 @@ COMPOSE        ?= docker compose
 # GitHub Actions installs them with `make system-deps`, .ci/run can too.
 APT_PACKAGES   ?= prometheus prometheus-alertmanager wrk curl
 # Only where no Docker engine runs (the CI machine): podman builds and runs the image, and
-# the Ansible test's target host. Recommends included: netavark/aardvark-dns give networks DNS.
-PODMAN_PACKAGES ?= podman buildah runc debootstrap netavark aardvark-dns
+# the Ansible test's target host. Recommends included: netavark/aardvark-dns give networks DNS;
+# netavark sets up those networks with iptables, which a minimal Debian does not ship.
+PODMAN_PACKAGES ?= podman buildah runc debootstrap netavark aardvark-dns iptables
 SUDO           ?= $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # The range of commits a pull request adds (CI passes the PR's base and head SHAs).
 BASE           ?= origin/main
