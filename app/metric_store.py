@@ -137,12 +137,10 @@ def mark_process_dead(pid: int, directory: str) -> None:
         path.unlink(missing_ok=True)
 
 
-class _FastSeries:
-    """A labelled metric of single-value series; `slot(*labels)` once, then
-    `self.file.values[slot] += amount` under the store's lock."""
+class _FastMetric:
+    """A labelled metric whose series live in the store's file of type `kind`."""
 
     kind = ""  # the file (metric type) its series live in
-    sample_suffix = ""
 
     def __init__(self, store: MetricStore, name: str, documentation: str, labelnames=()):
         self.store = store
@@ -150,20 +148,32 @@ class _FastSeries:
         self._name = name
         self._documentation = documentation
         self._labelnames = tuple(labelnames)
+
+    def _slot(self, sample_suffix: str, labelnames, labelvalues) -> int:
+        """The slot of one sample, keyed exactly as prometheus_client keys it."""
+        key = mmap_key(
+            self._name, self._name + sample_suffix, labelnames, labelvalues, self._documentation
+        )
+        with self.store.lock:
+            return self.file.slot(key)
+
+
+class _FastSeries(_FastMetric):
+    """A labelled metric of single-value series; `slot(*labels)` once, then
+    `self.file.values[slot] += amount` under the store's lock."""
+
+    sample_suffix = ""
+
+    def __init__(self, store: MetricStore, name: str, documentation: str, labelnames=()):
+        super().__init__(store, name, documentation, labelnames)
         self._slots: dict[tuple[str, ...], int] = {}
 
     def slot(self, *labelvalues: str) -> int:
         index = self._slots.get(labelvalues)
         if index is None:
-            key = mmap_key(
-                self._name,
-                self._name + self.sample_suffix,
-                self._labelnames,
-                labelvalues,
-                self._documentation,
+            index = self._slots[labelvalues] = self._slot(
+                self.sample_suffix, self._labelnames, labelvalues
             )
-            with self.store.lock:
-                index = self._slots[labelvalues] = self.file.slot(key)
         return index
 
 
@@ -198,8 +208,10 @@ class HistogramSeries:
         values[self.sum] += amount
 
 
-class FastHistogram:
+class FastHistogram(_FastMetric):
     """A labelled histogram with fixed buckets; `series(*labels)` once, then `observe`."""
+
+    kind = "histogram"
 
     def __init__(
         self,
@@ -209,34 +221,18 @@ class FastHistogram:
         labelnames,
         buckets: Sequence[float],
     ) -> None:
-        self.store = store
-        self.file = store.file("histogram")
-        self._name = name
-        self._documentation = documentation
-        self._labelnames = tuple(labelnames)
+        super().__init__(store, name, documentation, labelnames)
         self._bounds = (*sorted(float(b) for b in buckets), float("inf"))
         self._series: dict[tuple[str, ...], HistogramSeries] = {}
 
     def series(self, *labelvalues: str) -> HistogramSeries:
         found = self._series.get(labelvalues)
         if found is None:
-            found = self._series[labelvalues] = self._allocate(labelvalues)
-        return found
-
-    def _allocate(self, labelvalues: tuple[str, ...]) -> HistogramSeries:
-        def key(sample: str, names, values) -> str:
-            return mmap_key(self._name, self._name + sample, names, values, self._documentation)
-
-        with self.store.lock:
+            bucket_labels = (*self._labelnames, "le")
             buckets = tuple(
-                self.file.slot(
-                    key(
-                        "_bucket",
-                        (*self._labelnames, "le"),
-                        (*labelvalues, floatToGoString(bound)),
-                    )
-                )
+                self._slot("_bucket", bucket_labels, (*labelvalues, floatToGoString(bound)))
                 for bound in self._bounds
             )
-            sum_slot = self.file.slot(key("_sum", self._labelnames, labelvalues))
-        return HistogramSeries(self._bounds, buckets, sum_slot)
+            sum_slot = self._slot("_sum", self._labelnames, labelvalues)
+            found = self._series[labelvalues] = HistogramSeries(self._bounds, buckets, sum_slot)
+        return found
