@@ -26,11 +26,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
-from launch import ROOT, gunicorn_command, gunicorn_env
+from launch import ROOT, gunicorn_command, gunicorn_env, wait_until_up
 from loadgen import load_rows  # the sibling script: same rows as the load generator
 
 TARGETS = {"healthz": 0.95, "predict": 0.85}
@@ -59,17 +57,7 @@ def start(name: str, workdir: Path, workers: int) -> subprocess.Popen:
     )
 
 
-def wait_up(url: str) -> None:
-    for _ in range(300):
-        try:
-            with urllib.request.urlopen(url, timeout=1):  # loopback URL we built  # nosec B310
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit(f"bench: server at {url} did not start")
-
-
-def wrk(url: str, seconds: float, connections: int, lua: Path | None) -> tuple[float, float]:
+def wrk(url: str, seconds: int, connections: int, lua: Path | None) -> tuple[float, float]:
     """One wrk run: (requests per second, p99 latency in ms)."""
     command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url]
     if lua:
@@ -123,7 +111,12 @@ def compare(name, subject_url, bare_url, lua, args) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=9, help="runs per server and case")
-    parser.add_argument("--seconds", type=float, default=2, help="length of one wrk run")
+    parser.add_argument(
+        "--seconds",
+        type=int,
+        default=2,
+        help="length of one wrk run (whole seconds, as wrk takes them)",
+    )
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=1, help="gunicorn workers per server")
     parser.add_argument("--control", action="store_true", help="add an A/A case: bare vs bare")
@@ -136,9 +129,11 @@ def main() -> int:
     servers = [start(name, workdir, args.workers) for name in names]
     url = {name: f"http://127.0.0.1:{PORTS[name]}" for name in names}
     try:
-        wait_up(f"{url['app']}/readyz")
-        for name in names[1:]:
-            wait_up(f"{url[name]}/bare")
+        for name, server in zip(names, servers, strict=True):
+            path = "/readyz" if name == "app" else "/bare"
+            problem = wait_until_up(url[name] + path, server)
+            if problem:
+                raise SystemExit(f"bench: the {name} server {problem}")
         lua = post_script(workdir)
         cases = {
             "healthz": (f"{url['app']}/healthz", f"{url['bare']}/bare", None),

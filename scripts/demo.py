@@ -33,7 +33,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import yaml
-from launch import ROOT, gunicorn_command, gunicorn_env  # the sibling script
+from launch import ROOT, gunicorn_command, gunicorn_env, wait_until_up  # the sibling script
 
 STATE = ROOT / ".run" / "demo"
 PROMETHEUS_CONFIG = ROOT / "monitoring" / "prometheus" / "prometheus.yml"
@@ -91,18 +91,9 @@ def tool(name: str) -> str:
 
 
 def wait_http(url: str, proc: subprocess.Popen, name: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            sys.exit(f"demo: {name} exited with {proc.returncode}; see {STATE / (name + '.log')}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # loopback URL  # nosec B310
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    sys.exit(f"demo: {name} not ready after {timeout}s; see {STATE / (name + '.log')}")
+    problem = wait_until_up(url, proc, timeout)
+    if problem:
+        sys.exit(f"demo: {name} {problem}; see {STATE / (name + '.log')}")
 
 
 class ChatSink:
