@@ -1,6 +1,7 @@
 """JSON log lines: one object per line, easy to grep by request_id and to ship to a log store."""
 
 import atexit
+import collections
 import json
 import logging
 import sys
@@ -74,8 +75,9 @@ class AccessLog:
         self.enabled = logging.getLevelName(level) <= logging.INFO
         self.flush_seconds = flush_seconds
         self._clock = (-1, "")  # (second, its text): one tuple, so threads never mix two
-        self._waiting: list[tuple] = []
-        self._lock = threading.Lock()
+        # deque.append and popleft are atomic: the request path takes no lock.
+        self._waiting: collections.deque[tuple] = collections.deque()
+        self._lock = threading.Lock()  # for flushing and for starting the flusher
         self._flusher: threading.Thread | None = None
 
     def write(self, request_id, method, path, route, status, seconds, remote_addr) -> None:
@@ -89,20 +91,22 @@ class AccessLog:
         if self.flush_seconds <= 0:
             self._emit(self._format([entry]))
             return
-        with self._lock:
-            self._waiting.append(entry)
-            full = len(self._waiting) >= self.BATCH_LINES
-        if full:
+        waiting = self._waiting
+        waiting.append(entry)
+        if len(waiting) >= self.BATCH_LINES:
             self.flush()
         elif self._flusher is None:
             self._start_flusher()
 
     def flush(self) -> None:
         """Write every waiting line now."""
+        # One flush at a time, so batches reach the stream in the order they were noted.
+        # Only flushes pop, so each finds at least the len() it saw.
         with self._lock:
-            entries, self._waiting = self._waiting, []
-        if entries:
-            self._emit(self._format(entries))
+            waiting = self._waiting
+            entries = [waiting.popleft() for _ in range(len(waiting))]
+            if entries:
+                self._emit(self._format(entries))
 
     def _format(self, entries: list[tuple]) -> str:
         middle = f'"level": "info", "logger": "app.access", "pid": {process_identity.pid()}, '

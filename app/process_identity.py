@@ -7,16 +7,21 @@ both are read once per process. A fork hook clears them in the child, so a worke
 from a process that had read them never reports its parent's pid or reuses its tag.
 """
 
+import itertools
 import os
 import secrets
+from collections.abc import Iterator
 
 _identity: tuple[int, str] | None = None
 _hook_registered = False
+# This process's source of new request ids (None until first asked for; see request_ids()).
+# A module attribute, not a function, so that the request path reads it without a call.
+request_id_source: Iterator[str] | None = None
 
 
 def _forget() -> None:
-    global _identity
-    _identity = None
+    global _identity, request_id_source
+    _identity = request_id_source = None
 
 
 def _identity_now() -> tuple[int, str]:
@@ -35,3 +40,13 @@ def pid() -> int:
 def tag() -> str:
     """16 random hex digits, drawn once per process."""
     return (_identity or _identity_now())[1]
+
+
+def request_ids() -> Iterator[str]:
+    """New request ids: the tag, then a 16-hex-digit sequence number. As unique as random
+    ids (no other process has the tag), and `next()` on it is one call into C, which no
+    other thread can interrupt, so threads never share a number."""
+    global request_id_source
+    if request_id_source is None:
+        request_id_source = map(f"{tag()}{{:016x}}".format, itertools.count())
+    return request_id_source
