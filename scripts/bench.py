@@ -1,20 +1,24 @@
 """make bench — this app against a bare Flask app, under the same gunicorn settings.
 
-Both servers run side by side and are loaded in turn with wrk, many short runs each, the
-order flipped every round, so a noisy neighbour or a slow drift of the shared machine hits
-both alike. We report the ratio of the medians (this app / bare app) of throughput and p99
-latency, never absolute numbers. Targets: /healthz ≥ 0.95 and /api/v1/predict ≥ 0.85 of the
-bare app's throughput.
+Both servers run side by side and are loaded in turn with wrk, in rounds: one short run of
+each, back to back, the order flipped every round. A round's ratio (this app / bare app) pairs
+two runs a second apart, so a slow stretch of the shared machine hits both alike. We report
+the median of the rounds' ratios of throughput and p99 latency, never absolute numbers.
+Targets: /healthz ≥ 0.95 and /api/v1/predict ≥ 0.85 of the bare app's throughput.
+
+Why generations: a server process keeps its own hash seed and memory layout for its life,
+and that alone moved an A/A ratio (the bare app against a second copy of itself) by 2-3 %
+for as long as the pair ran, whatever the number of rounds. So the rounds are spread over
+several generations of freshly started servers, and the median is taken over all of them.
 
 Why one worker: with several, the kernel hands each of wrk's connections to whichever
 worker accepts first, and now and then one worker gets them all; that run is bound to one
 core and shows half the throughput, whichever app it is. On the 2-core CI machine this
 lottery spread single runs of the bare app by 20 % (coefficient of variation), against 5 %
 with one worker. Workers are independent processes, so one worker's throughput is what the
-app's code decides; the thread count stays the production one (GUNICORN_THREADS). Why
-medians of single runs: they ignore the odd run a noisy neighbour spoiled, where a mean (or
-one long run) would not. `--control` adds an A/A case, the bare app against a second bare
-app: how far from 1.00 the same code lands on this machine, right now.
+app's code decides; the thread count stays the production one (GUNICORN_THREADS).
+`--control` adds an A/A case, the bare app against a second bare app: how far from 1.00 the
+same code lands on this machine, right now.
 """
 
 import argparse
@@ -83,38 +87,60 @@ def post_script(workdir: Path) -> Path:
     return script
 
 
-def compare(name, subject_url, bare_url, lua, args) -> dict:
-    """Interleaved runs of the subject and the bare app; the ratios of their medians."""
-    runs = {"subject": [], "bare": []}
-    order = [("subject", subject_url), ("bare", bare_url)]
-    for url in (subject_url, bare_url):  # warm-up: first requests import and build lazily
+def paired_rounds(subject_url, bare_url, lua, args) -> list[tuple[float, float]]:
+    """Rounds of back-to-back runs of the subject and the bare app: each round's ratios
+    (throughput, p99 latency), subject / bare."""
+    rounds = []
+    order = [subject_url, bare_url]
+    for url in order:  # warm-up: the first requests import and build lazily
         wrk(url, 1, args.connections, lua)
-    for round_no in range(1, args.rounds + 1):
-        for who, url in order if round_no % 2 else reversed(order):
-            runs[who].append(wrk(url, args.seconds, args.connections, lua))
-        (s_rps, s_p99), (b_rps, b_p99) = runs["subject"][-1], runs["bare"][-1]
-        print(
-            f"  {name:8s} round {round_no:2d}: {s_rps:7.0f} req/s p99 {s_p99:6.1f} ms | "
-            f"bare {b_rps:7.0f} req/s p99 {b_p99:6.1f} ms",
-            flush=True,
-        )
+    for round_no in range(args.rounds):
+        runs = {
+            url: wrk(url, args.seconds, args.connections, lua)
+            for url in (order if round_no % 2 == 0 else reversed(order))
+        }
+        (s_rps, s_p99), (b_rps, b_p99) = runs[subject_url], runs[bare_url]
+        rounds.append((s_rps / b_rps, s_p99 / b_p99))
+    return rounds
 
-    def median(who, field):
-        return statistics.median(run[field] for run in runs[who])
 
-    return {
-        "throughput": median("subject", 0) / median("bare", 0),
-        "p99": median("subject", 1) / median("bare", 1),
-    }
+def generation(number, workdir, args, names) -> dict[str, list[tuple[float, float]]]:
+    """Start fresh servers, run every case's rounds against them, stop them."""
+    here = workdir / f"generation-{number}"
+    here.mkdir()
+    servers = [start(name, here, args.workers) for name in names]
+    url = {name: f"http://127.0.0.1:{PORTS[name]}" for name in names}
+    try:
+        for name, server in zip(names, servers, strict=True):
+            path = "/readyz" if name == "app" else "/bare"
+            problem = wait_until_up(url[name] + path, server)
+            if problem:
+                raise SystemExit(f"bench: the {name} server {problem}")
+        lua = post_script(here)
+        cases = {
+            "healthz": (f"{url['app']}/healthz", f"{url['bare']}/bare", None),
+            "predict": (f"{url['app']}/api/v1/predict", f"{url['bare']}/bare", lua),
+        }
+        if args.control:
+            cases["control"] = (f"{url['bare-2']}/bare", f"{url['bare']}/bare", None)
+        return {case: paired_rounds(*urls, args) for case, urls in cases.items()}
+    finally:
+        for server in servers:
+            server.send_signal(signal.SIGINT)
+        for server in servers:
+            server.wait(timeout=30)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=9, help="runs per server and case")
+    parser.add_argument(
+        "--generations", type=int, default=3, help="times the servers are started afresh"
+    )
+    parser.add_argument("--rounds", type=int, default=8, help="rounds per case and generation")
     parser.add_argument(
         "--seconds",
         type=int,
-        default=2,
+        default=1,
         help="length of one wrk run (whole seconds, as wrk takes them)",
     )
     parser.add_argument("--connections", type=int, default=16)
@@ -126,45 +152,41 @@ def main() -> int:
 
     workdir = Path(tempfile.mkdtemp(prefix="lifecycle-lab-bench-"))
     names = ["app", "bare", "bare-2"] if args.control else ["app", "bare"]
-    servers = [start(name, workdir, args.workers) for name in names]
-    url = {name: f"http://127.0.0.1:{PORTS[name]}" for name in names}
+    results: dict[str, list[list[tuple[float, float]]]] = {}
     try:
-        for name, server in zip(names, servers, strict=True):
-            path = "/readyz" if name == "app" else "/bare"
-            problem = wait_until_up(url[name] + path, server)
-            if problem:
-                raise SystemExit(f"bench: the {name} server {problem}")
-        lua = post_script(workdir)
-        cases = {
-            "healthz": (f"{url['app']}/healthz", f"{url['bare']}/bare", None),
-            "predict": (f"{url['app']}/api/v1/predict", f"{url['bare']}/bare", lua),
-        }
-        if args.control:
-            cases["control"] = (f"{url['bare-2']}/bare", f"{url['bare']}/bare", None)
-        results = {name: compare(name, *case, args) for name, case in cases.items()}
+        for number in range(1, args.generations + 1):
+            for case, rounds in generation(number, workdir, args, names).items():
+                results.setdefault(case, []).append(rounds)
+                print(
+                    f"  generation {number}  {case:8s} throughput ratio per round: "
+                    + " ".join(f"{rps:.2f}" for rps, _ in rounds),
+                    flush=True,
+                )
     finally:
-        for server in servers:
-            server.send_signal(signal.SIGINT)
-        for server in servers:
-            server.wait(timeout=30)
         shutil.rmtree(workdir, ignore_errors=True)
 
     print(
-        f"\nratio to the bare Flask app ({args.workers} worker(s) each), "
-        f"medians of {args.rounds} interleaved runs:"
+        f"\nratio to the bare Flask app ({args.workers} worker(s) each): median of "
+        f"{args.generations} x {args.rounds} rounds (in brackets: the generations' own medians)"
     )
     failed = False
-    for name, result in results.items():
-        target = TARGETS.get(name)
+    for case, generations in results.items():
+        every = [ratios for rounds in generations for ratios in rounds]
+        throughput = statistics.median(rps for rps, _ in every)
+        p99 = statistics.median(latency for _, latency in every)
+        per_generation = ", ".join(
+            f"{statistics.median(rps for rps, _ in rounds):.2f}" for rounds in generations
+        )
+        target = TARGETS.get(case)
         verdict = "A/A control: 1.00 is no difference"
         if target:
             verdict = f"target ≥ {target:.2f}, " + (
-                "ok" if result["throughput"] >= target else "BELOW TARGET"
+                "ok" if throughput >= target else "BELOW TARGET"
             )
-            failed |= result["throughput"] < target
+            failed |= throughput < target
         print(
-            f"  {name:8s} throughput {result['throughput']:5.2f} ({verdict})"
-            f"   p99 latency {result['p99']:5.2f}x"
+            f"  {case:8s} throughput {throughput:5.2f} [{per_generation}] ({verdict})"
+            f"   p99 latency {p99:5.2f}x"
         )
     return 1 if failed else 0
 
