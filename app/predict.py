@@ -14,6 +14,9 @@ from app.observability import current_request_id
 from app.requests import json_body
 
 api_blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
+# One encoder for every response, as requests.py keeps one decoder: json.dumps with any
+# option builds a new encoder on every call.
+_compact_json = json.JSONEncoder(separators=(",", ":"))
 
 
 class ModelMonitor:
@@ -67,7 +70,7 @@ def predict():
         "request_id": current_request_id(),
     }
     # json.dumps straight into a Response: Flask's JSON provider costs more than the model.
-    return Response(json.dumps(body, separators=(",", ":")), mimetype="application/json")
+    return Response(_compact_json.encode(body), mimetype="application/json")
 
 
 @api_blueprint.get("/model")
