@@ -35,7 +35,8 @@ def missing(message: str):
     """Something a test needs is not here: skip locally, fail under CI (`CI=true`)."""
     if in_ci():
         pytest.fail(f"{message} (CI=true: a missing prerequisite is an error, not a skip)")
-    pytest.skip(message)
+    else:
+        pytest.skip(message)
 
 
 def require_tool(name: str) -> str:
