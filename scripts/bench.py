@@ -32,19 +32,18 @@ import sys
 import tempfile
 from pathlib import Path
 
-from launch import ROOT, gunicorn_command, gunicorn_env, wait_until_up
+from launch import ROOT, free_port, gunicorn_command, gunicorn_env, wait_until_up
 from loadgen import load_rows  # the sibling script: same rows as the load generator
 
 TARGETS = {"healthz": 0.95, "predict": 0.85}
-PORTS = {"app": 18761, "bare": 18762, "bare-2": 18763}
 APPS = {"app": "app:create_app()", "bare": "scripts.bench_bare_app:app"}
 
 
-def start(name: str, workdir: Path, workers: int) -> subprocess.Popen:
+def start(name: str, port: int, workdir: Path, workers: int) -> subprocess.Popen:
     # The production configuration, as deployed (chaos off, access log on), but for the
     # number of workers (see above).
     env = gunicorn_env(
-        PORTS[name],
+        port,
         workdir / f"metrics-{name}",
         APP_ENV="production",
         LOG_LEVEL="INFO",
@@ -108,8 +107,9 @@ def generation(number, workdir, args, names) -> dict[str, list[tuple[float, floa
     """Start fresh servers, run every case's rounds against them, stop them."""
     here = workdir / f"generation-{number}"
     here.mkdir()
-    servers = [start(name, here, args.workers) for name in names]
-    url = {name: f"http://127.0.0.1:{PORTS[name]}" for name in names}
+    ports = {name: free_port() for name in names}
+    servers = [start(name, ports[name], here, args.workers) for name in names]
+    url = {name: f"http://127.0.0.1:{ports[name]}" for name in names}
     try:
         for name, server in zip(names, servers, strict=True):
             path = "/readyz" if name == "app" else "/bare"

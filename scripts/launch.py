@@ -4,6 +4,7 @@ here), so they run the service the way `make run` and the container do
 (app/gunicorn.conf.py) and cannot drift apart."""
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -13,6 +14,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 GUNICORN = Path(sys.executable).parent / "gunicorn"  # the venv's, beside this python
 APP_SPEC = "app:create_app()"
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def gunicorn_command(app_spec: str = APP_SPEC) -> list[str]:

@@ -10,7 +10,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from app.process_metrics import children_of
-from scripts.launch import ROOT, gunicorn_command, gunicorn_env
+from scripts.launch import ROOT, free_port, gunicorn_command, gunicorn_env
 
 VENV_BIN = Path(sys.executable).parent
 
@@ -46,13 +45,6 @@ def require_tool(name: str) -> str:
     if found:
         return found
     missing(f"required tool '{name}' is not installed")
-
-
-def free_port() -> int:
-    """A TCP port on loopback that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class GunicornServer:
