@@ -11,7 +11,7 @@ ISSUE_FORMS    := $(filter-out .github/ISSUE_TEMPLATE/config.yml,$(wildcard .git
 COMPOSE        ?= docker compose
 # One list of the Debian/Ubuntu packages the test suite needs beyond Python and Node;
 # GitHub Actions installs them with `make system-deps`, .ci/run can too.
-APT_PACKAGES   ?= prometheus prometheus-alertmanager wrk curl
+APT_PACKAGES   ?= prometheus prometheus-alertmanager wrk valgrind curl
 # Only where no Docker engine runs (the CI machine): podman builds and runs the image, and
 # the Ansible test's target host. Recommends included: netavark/aardvark-dns give networks DNS;
 # netavark sets up those networks with iptables, which a minimal Debian does not ship.
@@ -60,7 +60,7 @@ check-commits: ## conventional-commit subjects of BASE..HEAD_REF (what a pull re
 junit-summary: ## Markdown summary of reports/junit*.xml (GitHub job summary)
 	@python3 scripts/junit_summary.py reports/junit*.xml
 
-system-deps: ## apt packages the tests need (prometheus, alertmanager, wrk, curl); needs root or sudo
+system-deps: ## apt packages the tests need (prometheus, alertmanager, wrk, valgrind, curl); needs root or sudo
 	$(SUDO) apt-get update -qq
 	$(SUDO) apt-get install -y --no-install-recommends $(APT_PACKAGES)
 
