@@ -7,7 +7,7 @@ the median of the rounds' ratios of throughput and p99 latency, never absolute n
 Targets: /healthz ≥ 0.95 and /api/v1/predict ≥ 0.85 of the bare app's throughput.
 
 Why generations: a server process keeps its own hash seed and memory layout for its life,
-and that alone moved an A/A ratio (the bare app against a second copy of itself) by 2-3 %
+and that alone held an A/A ratio (the bare app against a second copy of itself) about 2 % off
 for as long as the pair ran, whatever the number of rounds. So the rounds are spread over
 several generations of freshly started servers, and the median is taken over all of them.
 
