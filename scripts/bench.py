@@ -6,9 +6,10 @@ two runs a second apart, so a slow stretch of the shared machine hits both alike
 the median of the rounds' ratios of throughput and p99 latency, never absolute numbers.
 Targets: /healthz ≥ 0.95 and /api/v1/predict ≥ 0.85 of the bare app's throughput.
 
-Why generations: a server process keeps its own hash seed and memory layout for its life,
-and that alone held an A/A ratio (the bare app against a second copy of itself) about 2 % off
-for as long as the pair ran, whatever the number of rounds. So the rounds are spread over
+Why generations: an A/A ratio (the bare app against a second copy of itself) stayed about
+2 % off for as long as the pair ran, whatever the number of rounds, and came back to 1.00
+once both were restarted; a server process keeps its own hash seed and memory layout for
+its life, the likely reason. So the rounds are spread over
 several generations of freshly started servers, and the median is taken over all of them.
 
 Why one worker: with several, the kernel hands each of wrk's connections to whichever
