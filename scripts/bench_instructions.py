@@ -4,8 +4,10 @@
 single run lands within ±3-4 % of another. This counts what the code costs instead:
 valgrind's callgrind counts the instructions one gunicorn worker (the production settings,
 one worker) executes for N requests, after a warm-up, for this app and for the bare app of
-the throughput bench, and prints the ratios. The same code measured twice agrees within
-about 0.2 %, so a change of 1 % shows. Kernel time is not counted (gthread's thread
+the throughput bench, and prints the ratios. The count is the median of five windows of
+N/5 requests: windows agree within about 0.5 %, but now and then one holds a full pass of
+the cyclic garbage collector (+10-15 % in that window), which the median drops. So a change
+of 1-2 % shows. Kernel time is not counted (gthread's thread
 hand-offs, about 40 % of a worker's CPU here and the same for both apps), so +6 %
 instructions cost about 3 % of throughput.
 
@@ -19,6 +21,7 @@ import json
 import re
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -119,16 +122,24 @@ def send(port: int, path: str, body: bytes | None, requests: int) -> None:
 
 
 def per_request(server: CountedServer, path: str, body: bytes | None, args) -> float:
+    """The median over `args.windows` windows of the instructions per request: a window in
+    which the cyclic garbage collector makes a full pass (millions of instructions, now and
+    then) would otherwise move the figure by a few per cent."""
     send(server.port, path, body, args.warmup)  # lazy imports and caches, first series
-    before = server.instructions()
-    send(server.port, path, body, args.requests)
-    return (server.instructions() - before) / (args.requests // CONNECTIONS * CONNECTIONS)
+    size = args.requests // args.windows // CONNECTIONS * CONNECTIONS
+    windows = []
+    for _ in range(args.windows):
+        before = server.instructions()
+        send(server.port, path, body, size)
+        windows.append((server.instructions() - before) / size)
+    return statistics.median(windows)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=1000, help="counted requests per case")
     parser.add_argument("--warmup", type=int, default=200, help="requests before counting")
+    parser.add_argument("--windows", type=int, default=5, help="counted windows (median)")
     args = parser.parse_args()
     for tool in ("valgrind", "callgrind_control"):
         if not shutil.which(tool):
