@@ -9,8 +9,8 @@ Targets: /healthz ≥ 0.95 and /api/v1/predict ≥ 0.85 of the bare app's throug
 Why generations: an A/A ratio (the bare app against a second copy of itself) stayed about
 2 % off for as long as the pair ran, whatever the number of rounds, and came back to 1.00
 once both were restarted; a server process keeps its own hash seed and memory layout for
-its life, the likely reason. So the rounds are spread over
-several generations of freshly started servers, and the median is taken over all of them.
+its life, the likely reason. So the rounds are spread over several generations of freshly
+started servers, and the median is taken over all of them.
 
 Why one worker: with several, the kernel hands each of wrk's connections to whichever
 worker accepts first, and now and then one worker gets them all; that run is bound to one
@@ -38,24 +38,34 @@ from loadgen import load_rows  # the sibling script: same rows as the load gener
 
 TARGETS = {"healthz": 0.95, "predict": 0.85}
 APPS = {"app": "app:create_app()", "bare": "scripts.bench_bare_app:app"}
+READY_PATHS = {"app": "/readyz", "bare": "/bare"}  # 200 once the server can be loaded
 
 
-def start(name: str, port: int, workdir: Path, workers: int) -> subprocess.Popen:
-    # The production configuration, as deployed (chaos off, access log on), but for the
-    # number of workers (see above).
-    env = gunicorn_env(
+def server_env(name: str, port: int, workdir: Path, workers: int, **settings: str) -> dict:
+    """The production configuration, as deployed (chaos off, access log on), but for the
+    number of workers (see above); `settings` add to it."""
+    return gunicorn_env(
         port,
         workdir / f"metrics-{name}",
         APP_ENV="production",
         LOG_LEVEL="INFO",
         WEB_CONCURRENCY=str(workers),
+        **settings,
     )
+
+
+def predict_body() -> str:
+    """The JSON body both benches post to /api/v1/predict: the first row of the dataset."""
+    return json.dumps({"features": load_rows(ROOT / "data" / "wine.csv")[0]})
+
+
+def start(name: str, port: int, workdir: Path, workers: int) -> subprocess.Popen:
     # Access lines go to a file, as a container runtime would take them, not to a terminal.
     log = (workdir / f"access-{name}.log").open("wb")
     return subprocess.Popen(
         gunicorn_command(APPS[name.removesuffix("-2")]),
         cwd=ROOT,
-        env=env,
+        env=server_env(name, port, workdir, workers),
         stdout=log,
         stderr=subprocess.DEVNULL,
     )
@@ -77,7 +87,7 @@ def wrk(url: str, seconds: int, connections: int, lua: Path | None) -> tuple[flo
 
 
 def post_script(workdir: Path) -> Path:
-    body = json.dumps({"features": load_rows(ROOT / "data" / "wine.csv")[0]})
+    body = predict_body()
     script = workdir / "post.lua"
     script.write_text(
         'wrk.method = "POST"\n'
@@ -113,8 +123,7 @@ def generation(number, workdir, args, names) -> dict[str, list[tuple[float, floa
     url = {name: f"http://127.0.0.1:{ports[name]}" for name in names}
     try:
         for name, server in zip(names, servers, strict=True):
-            path = "/readyz" if name == "app" else "/bare"
-            problem = wait_until_up(url[name] + path, server)
+            problem = wait_until_up(url[name] + READY_PATHS[name.removesuffix("-2")], server)
             if problem:
                 raise SystemExit(f"bench: the {name} server {problem}")
         lua = post_script(here)

@@ -17,7 +17,6 @@ regression guard that no noisy neighbour can trip.
 
 import argparse
 import http.client
-import json
 import re
 import shutil
 import signal
@@ -28,15 +27,14 @@ import tempfile
 import threading
 from pathlib import Path
 
-from launch import ROOT, free_port, gunicorn_command, gunicorn_env, wait_until_up
-from loadgen import load_rows
+from bench import APPS, READY_PATHS, predict_body, server_env  # the throughput bench's own
+from launch import ROOT, free_port, gunicorn_command, wait_until_up
 
 sys.path.insert(0, str(ROOT))
 from app.process_metrics import children_of  # needs the root on the path, added above
 
 # bare / this app, at least. Measured (1,000 requests): /healthz 0.946, predict 0.824.
 BUDGETS = {"healthz": 0.90, "predict": 0.78}
-APPS = {"app": "app:create_app()", "bare": "scripts.bench_bare_app:app"}
 CONNECTIONS = 4
 
 
@@ -44,17 +42,11 @@ class CountedServer:
     """One gunicorn (one worker) under callgrind; `instructions()` reads the worker's count."""
 
     def __init__(self, name: str, workdir: Path) -> None:
+        self.name = name
         self.port = free_port()
         # callgrind_control finds the run by a path made of $USER and $HOST, so it gets the
         # very environment valgrind got (HOST is also gunicorn's bind address).
-        self.env = gunicorn_env(
-            self.port,
-            workdir / f"metrics-{name}",
-            APP_ENV="production",
-            LOG_LEVEL="INFO",
-            WEB_CONCURRENCY="1",
-            DRAIN_SECONDS="0",
-        )
+        self.env = server_env(name, self.port, workdir, workers=1, DRAIN_SECONDS="0")
         valgrind = [
             "valgrind",
             "--tool=callgrind",
@@ -69,8 +61,9 @@ class CountedServer:
             stderr=(workdir / f"valgrind-{name}.log").open("wb"),
         )
 
-    def wait_until_up(self, path: str) -> None:
-        problem = wait_until_up(f"http://127.0.0.1:{self.port}{path}", self.process, timeout=300)
+    def wait_until_up(self) -> None:
+        url = f"http://127.0.0.1:{self.port}{READY_PATHS[self.name]}"
+        problem = wait_until_up(url, self.process, timeout=300)
         if problem:
             raise SystemExit(f"bench-instructions: the server under valgrind {problem}")
 
@@ -147,7 +140,7 @@ def main() -> int:
                 f"bench-instructions: {tool} is not installed (apt-get install valgrind)"
             )
 
-    body = json.dumps({"features": load_rows(ROOT / "data" / "wine.csv")[0]}).encode()
+    body = predict_body().encode()
     cases = {"healthz": ("/healthz", None), "predict": ("/api/v1/predict", body)}
     counts: dict[str, dict[str, float]] = {}
     workdir = Path(tempfile.mkdtemp(prefix="lifecycle-lab-instructions-"))
@@ -155,7 +148,7 @@ def main() -> int:
         for name in APPS:  # one server at a time: valgrind is slow enough alone
             server = CountedServer(name, workdir)
             try:
-                server.wait_until_up("/readyz" if name == "app" else "/bare")
+                server.wait_until_up()
                 for case, (path, case_body) in cases.items():
                     counted_path = path if name == "app" else "/bare"
                     counts.setdefault(case, {})[name] = per_request(
