@@ -10,27 +10,34 @@ from a process that had read them never reports its parent's pid or reuses its t
 import itertools
 import os
 import secrets
+import threading
 from collections.abc import Iterator
 
 _identity: tuple[int, str] | None = None
 _hook_registered = False
+# Held only while a value is made: two threads asking first must not make two (two tags, or
+# two id sequences that both start at 0).
+_making = threading.Lock()
 # This process's source of new request ids (None until first asked for; see request_ids()).
 # A module attribute, not a function, so that the request path reads it without a call.
 request_id_source: Iterator[str] | None = None
 
 
 def _forget() -> None:
-    global _identity, request_id_source
+    global _identity, request_id_source, _making
     _identity = request_id_source = None
+    _making = threading.Lock()  # one a parent's thread held at the fork would stay held here
 
 
 def _identity_now() -> tuple[int, str]:
     global _identity, _hook_registered
-    if not _hook_registered:
-        os.register_at_fork(after_in_child=_forget)
-        _hook_registered = True
-    _identity = (os.getpid(), secrets.token_hex(8))
-    return _identity
+    with _making:
+        if _identity is None:
+            if not _hook_registered:
+                os.register_at_fork(after_in_child=_forget)
+                _hook_registered = True
+            _identity = (os.getpid(), secrets.token_hex(8))
+        return _identity
 
 
 def pid() -> int:
@@ -48,5 +55,8 @@ def request_ids() -> Iterator[str]:
     other thread can interrupt, so threads never share a number."""
     global request_id_source
     if request_id_source is None:
-        request_id_source = map(f"{tag()}{{:016x}}".format, itertools.count())
+        prefix = tag()  # before taking the lock: tag() may take it too
+        with _making:
+            if request_id_source is None:
+                request_id_source = map(f"{prefix}{{:016x}}".format, itertools.count())
     return request_id_source

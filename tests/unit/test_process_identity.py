@@ -3,6 +3,7 @@
 import json
 import os
 import threading
+import time
 
 from app import process_identity
 
@@ -48,3 +49,29 @@ def test_request_ids_drawn_by_many_threads_at_once_never_repeat():
         thread.join()
     every = [request_id for into in drawn for request_id in into]
     assert len(every) == len(set(every)) == 120_000
+
+
+def test_threads_that_ask_first_at_the_same_moment_share_one_id_source(monkeypatch):
+    """A worker's first requests arrive on several threads at once: they must not each start
+    a sequence of their own (all of them would hand out `<tag>0000000000000000`)."""
+    process_identity._forget()  # as in a freshly forked worker: no source yet
+    real_tag = process_identity.tag
+
+    def slow_tag() -> str:  # widens the moment between "no source yet" and making one
+        time.sleep(0.05)
+        return real_tag()
+
+    monkeypatch.setattr(process_identity, "tag", slow_tag)
+    start = threading.Barrier(8)
+    first_ids: list[str] = []
+
+    def first_request() -> None:
+        start.wait()
+        first_ids.append(next(process_identity.request_ids()))
+
+    threads = [threading.Thread(target=first_request) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(first_ids) == len(set(first_ids)) == 8, first_ids
