@@ -38,7 +38,10 @@ from loadgen import load_rows  # the sibling script: same rows as the load gener
 
 TARGETS = {"healthz": 0.95, "predict": 0.85}
 APPS = {"app": "app:create_app()", "bare": "scripts.bench_bare_app:app"}
-READY_PATHS = {"app": "/readyz", "bare": "/bare"}  # 200 once the server can be loaded
+# What both benches request: this app's path per case, and the bare app's one route.
+CASE_PATHS = {"healthz": "/healthz", "predict": "/api/v1/predict"}
+BARE_PATH = "/bare"
+READY_PATHS = {"app": "/readyz", "bare": BARE_PATH}  # 200 once the server can be loaded
 
 
 def server_env(name: str, port: int, workdir: Path, workers: int, **settings: str) -> dict:
@@ -128,11 +131,11 @@ def generation(number, workdir, args, names) -> dict[str, list[tuple[float, floa
                 raise SystemExit(f"bench: the {name} server {problem}")
         lua = post_script(here)
         cases = {
-            "healthz": (f"{url['app']}/healthz", f"{url['bare']}/bare", None),
-            "predict": (f"{url['app']}/api/v1/predict", f"{url['bare']}/bare", lua),
+            "healthz": (url["app"] + CASE_PATHS["healthz"], url["bare"] + BARE_PATH, None),
+            "predict": (url["app"] + CASE_PATHS["predict"], url["bare"] + BARE_PATH, lua),
         }
         if args.control:
-            cases["control"] = (f"{url['bare-2']}/bare", f"{url['bare']}/bare", None)
+            cases["control"] = (url["bare-2"] + BARE_PATH, url["bare"] + BARE_PATH, None)
         return {case: paired_rounds(*urls, args) for case, urls in cases.items()}
     finally:
         for server in servers:

@@ -27,7 +27,14 @@ import tempfile
 import threading
 from pathlib import Path
 
-from bench import APPS, READY_PATHS, predict_body, server_env  # the throughput bench's own
+from bench import (  # the throughput bench's own
+    APPS,
+    BARE_PATH,
+    CASE_PATHS,
+    READY_PATHS,
+    predict_body,
+    server_env,
+)
 from launch import ROOT, free_port, gunicorn_command, wait_until_up
 
 sys.path.insert(0, str(ROOT))
@@ -141,7 +148,7 @@ def main() -> int:
             )
 
     body = predict_body().encode()
-    cases = {"healthz": ("/healthz", None), "predict": ("/api/v1/predict", body)}
+    cases = {"healthz": (CASE_PATHS["healthz"], None), "predict": (CASE_PATHS["predict"], body)}
     counts: dict[str, dict[str, float]] = {}
     workdir = Path(tempfile.mkdtemp(prefix="lifecycle-lab-instructions-"))
     try:
@@ -150,7 +157,7 @@ def main() -> int:
             try:
                 server.wait_until_up()
                 for case, (path, case_body) in cases.items():
-                    counted_path = path if name == "app" else "/bare"
+                    counted_path = path if name == "app" else BARE_PATH
                     counts.setdefault(case, {})[name] = per_request(
                         server, counted_path, case_body, args
                     )
