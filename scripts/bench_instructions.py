@@ -7,9 +7,10 @@ one worker) executes for N requests, after a warm-up, for this app and for the b
 the throughput bench, and prints the ratios. The count is the median of five windows of
 N/5 requests: windows agree within about 0.5 %, but now and then one holds a full pass of
 the cyclic garbage collector (+10-15 % in that window), which the median drops. So a change
-of 1-2 % shows. Kernel time is not counted (gthread's thread
-hand-offs, about 40 % of a worker's CPU here and the same for both apps), so +6 %
-instructions cost about 3 % of throughput.
+of 1-2 % shows. Kernel time is not counted (gthread's thread hand-offs and the sockets,
+about a third of a worker's CPU here and the same for both apps), so the throughput ratio
+should land above the instruction ratio; measured, it lands only just above it (README,
+Performance).
 
 It exits non-zero when this app needs more instructions than its budget allows: a
 regression guard that no noisy neighbour can trip.
