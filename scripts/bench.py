@@ -44,6 +44,11 @@ BARE_PATH = "/bare"
 READY_PATHS = {"app": "/readyz", "bare": BARE_PATH}  # 200 once the server can be loaded
 
 
+def app_of(server: str) -> str:
+    """The app (a key of APPS) a server runs: "bare-2" is the A/A control's second bare app."""
+    return server.removesuffix("-2")
+
+
 def server_env(name: str, port: int, workdir: Path, workers: int, **settings: str) -> dict:
     """The production configuration, as deployed (chaos off, access log on), but for the
     number of workers (see above); `settings` add to it."""
@@ -66,7 +71,7 @@ def start(name: str, port: int, workdir: Path, workers: int) -> subprocess.Popen
     # Access lines go to a file, as a container runtime would take them, not to a terminal.
     log = (workdir / f"access-{name}.log").open("wb")
     return subprocess.Popen(
-        gunicorn_command(APPS[name.removesuffix("-2")]),
+        gunicorn_command(APPS[app_of(name)]),
         cwd=ROOT,
         env=server_env(name, port, workdir, workers),
         stdout=log,
@@ -126,7 +131,7 @@ def generation(number, workdir, args, names) -> dict[str, list[tuple[float, floa
     url = {name: f"http://127.0.0.1:{ports[name]}" for name in names}
     try:
         for name, server in zip(names, servers, strict=True):
-            problem = wait_until_up(url[name] + READY_PATHS[name.removesuffix("-2")], server)
+            problem = wait_until_up(url[name] + READY_PATHS[app_of(name)], server)
             if problem:
                 raise SystemExit(f"bench: the {name} server {problem}")
         lua = post_script(here)
