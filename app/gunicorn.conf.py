@@ -38,6 +38,8 @@ graceful_timeout = settings.graceful_timeout
 timeout = 30
 keepalive = 5
 accesslog = None  # the app writes one JSON access line per request itself
+# ...and gunicorn must not build its own access record anyway (see the module).
+logger_class = "app.gunicorn_logging.ErrorLogOnly"
 errorlog = "-"
 loglevel = settings.log_level.lower()
 proc_name = "lifecycle-lab"
