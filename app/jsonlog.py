@@ -14,6 +14,9 @@ from app import process_identity
 
 # Attributes every LogRecord has; anything else was passed with `extra=` and is logged.
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+# "000" to "999": the access line's milliseconds come from this table, not from a format spec,
+# which costs a fifth of the line's formatting (measured with callgrind).
+_THREE_DIGITS = tuple(f"{n:03d}" for n in range(1000))
 
 
 def _timestamp(created: float) -> str:
@@ -118,11 +121,13 @@ class AccessLog:
                 second_text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
                 self._clock = (second, second_text)
             remote = "null" if remote_addr is None else _json_string(remote_addr)
+            micros = round(seconds * 1_000_000)  # printed as milliseconds with three decimals
             lines.append(
-                f'{{"ts": "{second_text}.{int(when % 1 * 1000):03d}Z", {middle}'
+                f'{{"ts": "{second_text}.{_THREE_DIGITS[int(when % 1 * 1000)]}Z", {middle}'
                 f'"event": "request", "request_id": "{request_id}", "method": "{method}", '
                 f'"path": {_json_string(path)}, "route": "{route}", "status": {status}, '
-                f'"duration_ms": {seconds * 1000:.3f}, "remote_addr": {remote}}}\n'
+                f'"duration_ms": {micros // 1000}.{_THREE_DIGITS[micros % 1000]}, '
+                f'"remote_addr": {remote}}}\n'
             )
         return "".join(lines)
 
