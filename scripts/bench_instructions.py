@@ -41,8 +41,10 @@ from launch import ROOT, free_port, gunicorn_command, wait_until_up
 sys.path.insert(0, str(ROOT))
 from app.process_metrics import children_of  # needs the root on the path, added above
 
-# bare / this app, at least. Measured (1,000 requests): /healthz 0.943, predict 0.799.
-BUDGETS = {"healthz": 0.90, "predict": 0.78}
+# bare / this app, at least: about 5 % below what was measured (1,000 requests): /healthz
+# 0.943, predict 0.799. Re-based when gunicorn's access record was switched off: that took a
+# fifth from both apps' counts alike and so lowered both ratios (predict's was 0.827).
+BUDGETS = {"healthz": 0.90, "predict": 0.76}
 CONNECTIONS = 4
 
 
