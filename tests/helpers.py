@@ -137,6 +137,19 @@ def run_gunicorn(port: int | None = None, workers: int = 2, env: dict | None = N
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+def run_python(script: str, *args: str, env: dict | None = None, timeout: float = 120):
+    """Run `script` with this venv's Python in a child process at the repository root, so that
+    nothing it imports or configures (environment, logging, modules) touches the test process."""
+    return subprocess.run(
+        [sys.executable, "-c", script, *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 # Runs gunicorn.conf.py and the app in a child process with exactly the environment given.
 _APP_PROBE = """
 import json, runpy, sys
@@ -160,14 +173,7 @@ def probe_app(env: dict, paths=()) -> dict:
     """What gunicorn's config and the app make of a deployment's environment (a pod's, a
     host's): bind, timeouts, chaos, routes {rule: methods}, and the status of GET `paths`.
     Computed in a child process, so nothing of the test process leaks in."""
-    result = subprocess.run(
-        [sys.executable, "-c", _APP_PROBE, json.dumps(sorted(set(paths)))],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_python(_APP_PROBE, json.dumps(sorted(set(paths))), env=env, timeout=60)
     assert result.returncode == 0, f"the app refuses this environment:\n{result.stderr}"
     # The app's own log lines share stdout (access lines may come after, at exit).
     (answer,) = [line for line in result.stdout.splitlines() if line.startswith("PROBE ")]

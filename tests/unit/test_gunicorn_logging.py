@@ -2,10 +2,8 @@
 own access line, and gunicorn's record cost a fifth of a /healthz request."""
 
 import json
-import subprocess
-import sys
 
-from tests.helpers import ROOT
+from tests.helpers import run_python
 
 # Loads app/gunicorn.conf.py into a gunicorn Config as gunicorn itself does, then asks a logger
 # for the access record of a request whose every attribute read fails. Run in a child process:
@@ -41,14 +39,8 @@ print(json.dumps({
 
 
 def test_the_configured_gunicorn_logger_builds_no_access_record():
-    result = subprocess.run(
-        [sys.executable, "-c", _ACCESS_PROBE],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
+    result = run_python(_ACCESS_PROBE, timeout=60)
+    assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout.splitlines()[-1])
     assert answer["configured"] == "app.gunicorn_logging.ErrorLogOnly"
     assert answer["configured_reads"] is None

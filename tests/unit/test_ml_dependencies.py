@@ -2,12 +2,11 @@
 
 import ast
 import re
-import subprocess
 import sys
 import tomllib
 
 from ml.__main__ import parser
-from tests.helpers import ROOT
+from tests.helpers import ROOT, run_python
 
 TRAINING_LIBRARIES = {"scikit-learn", "sklearn", "numpy", "scipy", "pandas", "joblib"}
 
@@ -61,14 +60,8 @@ print(",".join(heavy) or "none")
 
 
 def test_serving_a_prediction_loads_no_training_library():
-    result = subprocess.run(
-        [sys.executable, "-c", IMPORT_CHECK],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
+    result = run_python(IMPORT_CHECK)
+    assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "none"
 
 
