@@ -8,9 +8,8 @@ the throughput bench, and prints the ratios. The count is the median of five win
 N/5 requests: windows agree within about 0.5 %, but now and then one holds a full pass of
 the cyclic garbage collector (+10-15 % in that window), which the median drops. So a change
 of 1-2 % shows. Kernel time is not counted (gthread's thread hand-offs and the sockets,
-about a third of a worker's CPU here and the same for both apps), so the throughput ratio
-should land above the instruction ratio; measured, it lands only just above it (README,
-Performance).
+about the same for both apps); even so, the throughput ratio lands close to the instruction
+ratio, lately just below it (README, Performance).
 
 It exits non-zero when this app needs more instructions than its budget allows: a
 regression guard that no noisy neighbour can trip.
