@@ -14,8 +14,9 @@ from app import process_identity
 
 # Attributes every LogRecord has; anything else was passed with `extra=` and is logged.
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
-# "000" to "999": the access line's milliseconds come from this table, not from a format spec,
-# which costs a fifth of the line's formatting (measured with callgrind).
+# "000" to "999": the access line's three-digit fractions (of the timestamp's second, of
+# duration_ms) come from this table, not from format specs, which cost a fifth of the line's
+# formatting (12.5 k -> 10.3 k instructions a line, callgrind).
 _THREE_DIGITS = tuple(f"{n:03d}" for n in range(1000))
 
 

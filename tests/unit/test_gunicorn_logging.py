@@ -9,7 +9,7 @@ from tests.helpers import run_python
 # for the access record of a request whose every attribute read fails. Run in a child process:
 # the config file sets environment variables and the logger configures `logging` globally.
 _ACCESS_PROBE = """
-import json, runpy, sys
+import json, runpy
 from datetime import timedelta
 from gunicorn.config import Config
 from gunicorn.glogging import Logger
