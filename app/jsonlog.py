@@ -86,7 +86,8 @@ class AccessLog:
 
     def write(self, request_id, method, path, route, status, seconds, remote_addr) -> None:
         """Note one request: the request id, the method (a known token), the raw path, the
-        route (a URL rule), the status, the time taken in seconds, the client address."""
+        route (a URL rule), the status (its code, as text), the time taken in seconds, the
+        client address."""
         if not self.enabled:
             return
         # Only the facts are noted here; turning them into text is the flush's work, off
@@ -115,21 +116,23 @@ class AccessLog:
     def _format(self, entries: list[tuple]) -> str:
         middle = f'"level": "info", "logger": "app.access", "pid": {process_identity.pid()}, '
         lines = []
+        append = lines.append
+        # strftime once a second, not once a line; a local for the batch, kept for the next.
+        second, second_text = self._clock
         for when, request_id, method, path, route, status, seconds, remote_addr in entries:
-            second, second_text = self._clock
-            if int(when) != second:  # strftime once a second, not once a line
+            if not second <= when < second + 1:
                 second = int(when)
                 second_text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
-                self._clock = (second, second_text)
             remote = "null" if remote_addr is None else _json_string(remote_addr)
             micros = round(seconds * 1_000_000)  # printed as milliseconds with three decimals
-            lines.append(
-                f'{{"ts": "{second_text}.{_THREE_DIGITS[int(when % 1 * 1000)]}Z", {middle}'
+            append(
+                f'{{"ts": "{second_text}.{_THREE_DIGITS[int((when - second) * 1000)]}Z", {middle}'
                 f'"event": "request", "request_id": "{request_id}", "method": "{method}", '
                 f'"path": {_json_string(path)}, "route": "{route}", "status": {status}, '
                 f'"duration_ms": {micros // 1000}.{_THREE_DIGITS[micros % 1000]}, '
                 f'"remote_addr": {remote}}}\n'
             )
+        self._clock = (second, second_text)
         return "".join(lines)
 
     @staticmethod

@@ -58,5 +58,6 @@ def request_ids() -> Iterator[str]:
         prefix = tag()  # before taking the lock: tag() may take it too
         with _making:
             if request_id_source is None:
-                request_id_source = map(f"{prefix}{{:016x}}".format, itertools.count())
+                # printf-style: a fifth cheaper a call than str.format (callgrind)
+                request_id_source = map(f"{prefix}%016x".__mod__, itertools.count())
     return request_id_source

@@ -30,6 +30,23 @@ def test_the_app_logs_one_line_per_request_with_its_id(make_app, capsys):
     assert lines[0]["request_id"] == "trace-42"
 
 
+def test_any_status_is_logged_as_a_number_and_counted_under_its_code(make_app, capsys):
+    # The observer takes the code from the text of the status line, without int(): it must
+    # still give a JSON number for a code outside the usual three digits.
+    app = make_app()
+    app.add_url_rule("/teapot", "teapot", lambda: ("short and stout", 418))
+    app.add_url_rule("/odd", "odd", lambda: ("", "1234 Unheard Of"))
+    client = app.test_client()
+    capsys.readouterr()
+    assert client.get("/teapot").status_code == 418
+    assert client.get("/odd").status == "1234 Unheard Of"
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(e["route"], e["status"]) for e in lines] == [("/teapot", 418), ("/odd", 1234)]
+    metrics = client.get("/metrics").get_data(as_text=True)
+    assert 'route="/teapot",status="418"} 1.0' in metrics
+    assert 'route="/odd",status="1234"} 1.0' in metrics
+
+
 def test_warning_level_silences_access_lines(capsys):
     AccessLog("WARNING").write("a", "GET", "/", "/", 200, 0.001, "127.0.0.1")
     assert capsys.readouterr().out == ""
