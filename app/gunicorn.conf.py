@@ -3,7 +3,8 @@
 Everything comes from the environment (see app/config.py). Three things here go beyond
 stock gunicorn:
   * prometheus multiprocess: the metrics directory is chosen before prometheus_client is
-    imported, wiped at start-up, and a dead worker's live gauges are removed;
+    imported, wiped at start-up, and a dead worker's live gauges are removed; one made
+    here, for a run that names none, is removed at exit;
   * shared state: one memory page made before the fork, seen by every worker (app/state.py);
   * drain on SIGTERM: /readyz answers 503 for DRAIN_SECONDS while every worker keeps serving,
     so a load balancer stops sending; only then does the graceful stop close the listener.
@@ -11,23 +12,35 @@ stock gunicorn:
 """
 
 import os
+import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 # Must happen before anything imports prometheus_client (it reads this at import time).
+# A run that names no directory (`make run`) gets a private one, removed when gunicorn exits;
+# the second variable tells a re-read of this file (a HUP reload) that the directory is ours.
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="lifecycle-lab-metrics-")
+    os.environ["LIFECYCLE_LAB_PRIVATE_METRICS_DIR"] = os.environ["PROMETHEUS_MULTIPROC_DIR"]
 
 from prometheus_client import multiprocess
 
 from app import metric_store, state
 from app.config import ConfigError, Settings
 
+
+def _remove_private_metrics_dir() -> None:
+    private = os.environ.get("LIFECYCLE_LAB_PRIVATE_METRICS_DIR")
+    if private and private == os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        shutil.rmtree(private, ignore_errors=True)
+
+
 try:
     settings = Settings.from_env()
 except ConfigError as error:
+    _remove_private_metrics_dir()
     sys.exit(f"lifecycle-lab: invalid configuration: {error}")
 
 bind = f"{settings.host}:{settings.port}"
@@ -71,6 +84,13 @@ def on_starting(server):
 def child_exit(server, worker):
     multiprocess.mark_process_dead(worker.pid)
     metric_store.mark_process_dead(worker.pid, os.environ["PROMETHEUS_MULTIPROC_DIR"])
+
+
+def on_exit(server):
+    # Not while a USR2 upgrade is under way: the other master serves from the same directory.
+    # gunicorn makes the same test before it removes a unix socket.
+    if server.reexec_pid == server.master_pid == 0:
+        _remove_private_metrics_dir()
 
 
 def _drain_then_stop(server, shared, drain_seconds):

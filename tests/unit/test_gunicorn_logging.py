@@ -2,6 +2,7 @@
 own access line, and gunicorn's record cost a fifth of a /healthz request."""
 
 import json
+import os
 
 from tests.helpers import run_python
 
@@ -38,8 +39,11 @@ print(json.dumps({
 """
 
 
-def test_the_configured_gunicorn_logger_builds_no_access_record():
-    result = run_python(_ACCESS_PROBE, timeout=60)
+def test_the_configured_gunicorn_logger_builds_no_access_record(tmp_path):
+    # A metrics directory of its own: the config file would make one, and only a real
+    # gunicorn's exit removes that.
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    result = run_python(_ACCESS_PROBE, env=env, timeout=60)
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout.splitlines()[-1])
     assert answer["configured"] == "app.gunicorn_logging.ErrorLogOnly"
