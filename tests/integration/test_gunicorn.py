@@ -243,6 +243,7 @@ def test_a_run_that_names_no_metrics_dir_removes_the_one_it_made(tmp_path):
         deadline = time.monotonic() + 30
         while "Hang up" not in log_path.read_text() and time.monotonic() < deadline:
             time.sleep(0.1)
+        assert "Hang up" in log_path.read_text(), "gunicorn did not take the HUP"
         assert request(url, "GET", "/healthz")[0] == 200
         assert list(tmp_path.glob("lifecycle-lab-metrics-*")) == made
         assert request_count(scrape(url)) >= 1
