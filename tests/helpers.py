@@ -115,7 +115,9 @@ class GunicornServer:
 
 @contextlib.contextmanager
 def run_gunicorn(port: int | None = None, workers: int = 2, env: dict | None = None):
-    """Start gunicorn with app/gunicorn.conf.py on loopback, wait for /readyz, stop on exit."""
+    """Start gunicorn with app/gunicorn.conf.py on loopback, wait for /readyz, stop on exit.
+    `env` adds to the environment; a value of None leaves a variable out (as `make run`
+    leaves out PROMETHEUS_MULTIPROC_DIR)."""
     port = port or free_port()
     workdir = Path(tempfile.mkdtemp(prefix="lifecycle-lab-test-"))
     environment = gunicorn_env(
@@ -123,6 +125,7 @@ def run_gunicorn(port: int | None = None, workers: int = 2, env: dict | None = N
         workdir / "metrics",
         **{"WEB_CONCURRENCY": str(workers), "DRAIN_SECONDS": "1", **(env or {})},
     )
+    environment = {name: value for name, value in environment.items() if value is not None}
     log_path = workdir / "gunicorn.log"
     with log_path.open("wb") as log_file:
         proc = subprocess.Popen(

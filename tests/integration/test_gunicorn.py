@@ -11,7 +11,6 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from scripts.launch import free_port, gunicorn_command, gunicorn_env, wait_until_up
 from tests.helpers import ROOT, VENV_BIN, run_gunicorn
 from tests.integration.load import LoadBalancedClient, request
 
@@ -228,28 +227,19 @@ def test_a_bad_setting_stops_the_start_naming_the_variable(variable, value, tmp_
 def test_a_run_that_names_no_metrics_dir_removes_the_one_it_made(tmp_path):
     # `make run` names no PROMETHEUS_MULTIPROC_DIR: gunicorn.conf.py makes one in the temp
     # directory. It must serve the counters, outlive a reload, and go when the server stops.
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = gunicorn_env(port, tmp_path, TMPDIR=str(tmp_path), DRAIN_SECONDS="0")
-    del env["PROMETHEUS_MULTIPROC_DIR"]
-    log_path = tmp_path / "gunicorn.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(gunicorn_command(), cwd=ROOT, env=env, stdout=log, stderr=log)
-    try:
-        assert wait_until_up(f"{url}/readyz", proc) is None, log_path.read_text()
+    env = {"PROMETHEUS_MULTIPROC_DIR": None, "TMPDIR": str(tmp_path)}
+    with run_gunicorn(env=env) as server:
         made = list(tmp_path.glob("lifecycle-lab-metrics-*"))
         assert len(made) == 1
-        proc.send_signal(signal.SIGHUP)  # gunicorn reads its config file again
+        server.proc.send_signal(signal.SIGHUP)  # gunicorn reads its config file again
         deadline = time.monotonic() + 30
-        while "Hang up" not in log_path.read_text() and time.monotonic() < deadline:
+        while "Hang up" not in server.log() and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert "Hang up" in log_path.read_text(), "gunicorn did not take the HUP"
-        assert request(url, "GET", "/healthz")[0] == 200
+        assert "Hang up" in server.log(), "gunicorn did not take the HUP"
+        assert request(server.url, "GET", "/healthz")[0] == 200
         assert list(tmp_path.glob("lifecycle-lab-metrics-*")) == made
-        assert request_count(scrape(url)) >= 1
+        assert request_count(scrape(server.url)) >= 1
         assert list(made[0].glob("counter_*.db"))
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=30)
-    assert proc.returncode == 0
+        server.proc.send_signal(signal.SIGTERM)
+        assert server.proc.wait(timeout=30) == 0
     assert not made[0].exists()
