@@ -13,7 +13,7 @@ from app import jsonlog, state
 from app.chaos import install_chaos
 from app.config import Settings
 from app.errors import register_error_handlers
-from app.health import health_blueprint
+from app.health import register_health_routes
 from app.info import info_blueprint
 from app.metrics import Metrics, metrics_blueprint
 from app.model import ModelError, load_active
@@ -21,6 +21,7 @@ from app.observability import install_request_observer
 from app.openapi import openapi_blueprint
 from app.predict import ModelMonitor, api_blueprint
 from app.schemas import RequestValidator, predict_request_schema
+from app.sessions import NoSessions
 
 log = logging.getLogger("app")
 
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None, *, shared_state=None) -> Flask:
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.sort_keys = False
+    app.session_interface = NoSessions()  # a JSON API: no cookies, no sessions
     app.extensions["settings"] = settings
     app.extensions["shared_state"] = shared_state or state.current()
     metrics = app.extensions["metrics"] = Metrics()
@@ -58,7 +60,8 @@ def create_app(settings: Settings | None = None, *, shared_state=None) -> Flask:
     register_error_handlers(app)
     if settings.chaos_enabled:
         install_chaos(app)  # before the API blueprint is registered: it hooks into it
-    for blueprint in (info_blueprint, health_blueprint, metrics_blueprint, api_blueprint):
+    register_health_routes(app)
+    for blueprint in (info_blueprint, metrics_blueprint, api_blueprint):
         app.register_blueprint(blueprint)
     app.register_blueprint(openapi_blueprint)
     install_request_observer(app)  # outermost: request id and metrics cover everything
