@@ -4,7 +4,7 @@ Flask opens a session for every request, by default a signed cookie: it looks fo
 cookie, builds a session object, and at the end decides whether to send one back. Nothing
 here ever uses a session, so the factory installs `NoSessions`: every request gets the same
 empty, read-only session, no cookie is read and none is ever set. That spares every request
-about 8 k instructions (callgrind, in-process: a fifth of what the request id, the metrics
+about 8 k instructions (callgrind, in-process: a quarter of what the request id, the metrics
 and the access line cost together), and a handler that tries to keep state in
 `flask.session` fails at once, with a message that says why, instead of writing a cookie.
 """
