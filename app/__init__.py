@@ -13,15 +13,15 @@ from app import jsonlog, state
 from app.chaos import install_chaos
 from app.config import Settings
 from app.errors import register_error_handlers
-from app.health import register_health_routes
+from app.health import health_blueprint
 from app.info import info_blueprint
 from app.metrics import Metrics, metrics_blueprint
-from app.model import ModelError, load_active
 from app.observability import install_request_observer
 from app.openapi import openapi_blueprint
 from app.predict import ModelMonitor, api_blueprint
+from app.requests import StrictJSONProvider
 from app.schemas import RequestValidator, predict_request_schema
-from app.sessions import NoSessions
+from model_registry import ModelError, load_active
 
 log = logging.getLogger("app")
 
@@ -48,21 +48,26 @@ def create_app(settings: Settings | None = None, *, shared_state=None) -> Flask:
     jsonlog.configure(settings.log_level)
 
     app = Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
-    app.json.sort_keys = False
-    app.session_interface = NoSessions()  # a JSON API: no cookies, no sessions
+    app.json = StrictJSONProvider(app)  # request.get_json() refuses NaN and Infinity
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes  # a larger body is a 413
     app.extensions["settings"] = settings
-    app.extensions["shared_state"] = shared_state or state.current()
-    metrics = app.extensions["metrics"] = Metrics()
+    shared = app.extensions["shared_state"] = shared_state or state.current()
+    metrics = app.extensions["metrics"] = Metrics(shared)
     metrics.build_info.labels(settings.app_version, settings.git_sha).set(1)
     _load_model(app, settings)
 
+    # First, so that its hooks run before any other: every request is timed and counted,
+    # even one that chaos delays or fails.
+    install_request_observer(app)
     register_error_handlers(app)
     if settings.chaos_enabled:
-        install_chaos(app)  # before the API blueprint is registered: it hooks into it
-    register_health_routes(app)
-    for blueprint in (info_blueprint, metrics_blueprint, api_blueprint):
+        install_chaos(app)
+    for blueprint in (
+        health_blueprint,
+        info_blueprint,
+        metrics_blueprint,
+        api_blueprint,
+        openapi_blueprint,
+    ):
         app.register_blueprint(blueprint)
-    app.register_blueprint(openapi_blueprint)
-    install_request_observer(app)  # outermost: request id and metrics cover everything
     return app

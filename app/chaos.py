@@ -9,7 +9,7 @@ keep telling the truth about the incident.
 import random
 import time
 
-from flask import Blueprint, Flask, current_app, jsonify
+from flask import Blueprint, Flask, current_app, jsonify, request
 
 from app.errors import ApiError
 from app.predict import api_blueprint
@@ -69,6 +69,8 @@ def reset():
 
 
 def _inject_faults():
+    if request.blueprint != api_blueprint.name:
+        return
     state = _state()
     if state.latency_seconds > 0:
         time.sleep(state.latency_seconds)
@@ -78,6 +80,6 @@ def _inject_faults():
 
 def install_chaos(app: Flask) -> None:
     app.register_blueprint(chaos_blueprint)
-    # Faults hit the API routes only: a hook keyed by the blueprint's name runs for its
-    # routes alone, and lives in this app (the blueprint object is shared by every app).
-    app.before_request_funcs.setdefault(api_blueprint.name, []).append(_inject_faults)
+    # A hook of this app, not of the API blueprint: the blueprint object is shared by every
+    # app made in the process, and only an app made with chaos enabled may inject faults.
+    app.before_request(_inject_faults)

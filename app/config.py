@@ -79,7 +79,6 @@ _SPEC: dict[str, tuple[str, Callable[[str, str], object], object]] = {
     "CHAOS_ENABLED": ("chaos_enabled", _boolean, None),  # default depends on APP_ENV
     "MAX_BODY_BYTES": ("max_body_bytes", _integer(256, 10_485_760), 16_384),
     "LOG_LEVEL": ("log_level", _choice(LOG_LEVELS, upper=True), "INFO"),
-    "ACCESS_LOG_FLUSH_MS": ("access_log_flush_ms", _integer(0, 10_000), 500),
     "GIT_SHA": ("git_sha", _text, "unknown"),
     "BUILD_DATE": ("build_date", _text, "unknown"),
     "APP_VERSION": ("app_version", _text, None),  # default: the installed package version
@@ -102,7 +101,6 @@ class Settings:
     chaos_enabled: bool = True
     max_body_bytes: int = 16_384
     log_level: str = "INFO"
-    access_log_flush_ms: int = 500
     git_sha: str = "unknown"
     build_date: str = "unknown"
     app_version: str = "0.0.0+unknown"

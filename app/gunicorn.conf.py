@@ -27,7 +27,7 @@ if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
 
 from prometheus_client import multiprocess
 
-from app import metric_store, state
+from app import state
 from app.config import ConfigError, Settings
 
 
@@ -50,9 +50,7 @@ worker_class = "gthread"
 graceful_timeout = settings.graceful_timeout
 timeout = 30
 keepalive = 5
-accesslog = None  # the app writes one JSON access line per request itself
-# ...and gunicorn must not build its own access record anyway (see the module).
-logger_class = "app.gunicorn_logging.ErrorLogOnly"
+accesslog = None  # the app writes one JSON access line per request, with its request id
 errorlog = "-"
 loglevel = settings.log_level.lower()
 proc_name = "lifecycle-lab"
@@ -82,8 +80,8 @@ def on_starting(server):
 
 
 def child_exit(server, worker):
+    # prometheus_client's documented hook: a dead worker's live gauges leave the sum.
     multiprocess.mark_process_dead(worker.pid)
-    metric_store.mark_process_dead(worker.pid, os.environ["PROMETHEUS_MULTIPROC_DIR"])
 
 
 def on_exit(server):

@@ -5,10 +5,10 @@ and for every input value the training-decile bin it falls in (drift is computed
 bins by a Prometheus recording rule, not here).
 """
 
-import orjson
-from flask import Blueprint, Response, current_app, jsonify
+from flask import Blueprint, current_app, jsonify
 
 from app.errors import ApiError
+from app.metrics import INPUT_BINS
 from app.observability import current_request_id
 from app.requests import json_body
 
@@ -16,61 +16,53 @@ api_blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 class ModelMonitor:
-    """Metric slots for one model, resolved once instead of on every request."""
+    """The model's metric series, bound to their labels once when the model is loaded."""
 
     def __init__(self, metrics, model) -> None:
-        version = model.version
-        self._metrics = metrics
-        self.predictions = {c: metrics.predictions.slot(version, c) for c in model.classes}
-        self.confidence = metrics.confidence.series(version)
+        self.model = model
+        self.predictions = {
+            name: metrics.predictions.labels(model.version, name) for name in model.classes
+        }
+        self.confidence = metrics.confidence.labels(model.version)
         # Every bin exists from the start, at 0: the drift rule needs all ten per feature.
         self.bins = [
-            [metrics.input_bins.slot(feature, str(b)) for b in range(10)]
+            [metrics.input_bins.labels(feature, b) for b in INPUT_BINS]
             for feature in model.feature_names
         ]
 
-    def record(self, model, values, predicted: str, confidence: float) -> None:
-        metrics = self._metrics
-        bins = model.bins_of(values)
-        with metrics.store.lock:
-            counters = metrics.counters.values
-            counters[self.predictions[predicted]] += 1.0
-            self.confidence.observe(metrics.histograms.values, confidence)
-            for feature_slots, bin_index in zip(self.bins, bins, strict=True):
-                counters[feature_slots[bin_index]] += 1.0
+    def record(self, values, predicted: str, confidence: float) -> None:
+        self.predictions[predicted].inc()
+        self.confidence.observe(confidence)
+        for feature_bins, bin_index in zip(self.bins, self.model.bins_of(values), strict=True):
+            feature_bins[bin_index].inc()
 
 
-def _active_model(extensions):
-    model = extensions["model"]
+def _active_model():
+    model = current_app.extensions["model"]
     if model is None:
-        raise ApiError(503, f"no model is being served: {extensions['model_error']}")
+        reason = current_app.extensions["model_error"]
+        raise ApiError(503, f"no model is being served: {reason}")
     return model
 
 
 @api_blueprint.post("/predict")
 def predict():
-    extensions = current_app.extensions  # one context-local look-up, not one per use
-    model = _active_model(extensions)
+    model = _active_model()
     body = json_body()
-    extensions["predict_validator"].validate(body)
-    features = body["features"]
-    values = [float(features[name]) for name in model.feature_names]
+    current_app.extensions["predict_validator"].validate(body)
+    values = [float(body["features"][name]) for name in model.feature_names]
     probabilities = model.predict_proba(values)
     best = probabilities.index(max(probabilities))
     predicted = model.classes[best]
-    extensions["model_monitor"].record(model, values, predicted, probabilities[best])
-    body = {
-        "prediction": predicted,
-        "probabilities": dict(zip(model.classes, probabilities, strict=True)),
-        "model_version": model.version,
-        "request_id": current_request_id(),
-    }
-    # Encoded straight into a Response: Flask's JSON provider costs more than the model, and
-    # orjson writes the same compact JSON as json.dumps in a sixteenth of the time (5.7 µs →
-    # 0.3 µs here).
-    return Response(orjson.dumps(body), mimetype="application/json")
+    current_app.extensions["model_monitor"].record(values, predicted, probabilities[best])
+    return jsonify(
+        prediction=predicted,
+        probabilities=dict(zip(model.classes, probabilities, strict=True)),
+        model_version=model.version,
+        request_id=current_request_id(),
+    )
 
 
 @api_blueprint.get("/model")
 def model_metadata():
-    return jsonify(_active_model(current_app.extensions).metadata())
+    return jsonify(_active_model().metadata())

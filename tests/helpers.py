@@ -75,7 +75,7 @@ class GunicornServer:
         return self.log_path.read_text(errors="replace")
 
     def access_lines(self) -> list[dict]:
-        """The JSON access lines written so far (they come in batches: ACCESS_LOG_FLUSH_MS)."""
+        """The JSON access lines written so far."""
         return [
             json.loads(line)
             for line in self.log().splitlines()
@@ -83,7 +83,7 @@ class GunicornServer:
         ]
 
     def wait_for_access_lines(self, done, timeout: float = 10.0) -> list[dict]:
-        """Access lines once `done(lines)` holds; access lines are written in batches."""
+        """Access lines once `done(lines)` holds (workers write them as they serve)."""
         deadline = time.monotonic() + timeout
         while not done(lines := self.access_lines()) and time.monotonic() < deadline:
             time.sleep(0.1)

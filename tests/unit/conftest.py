@@ -9,11 +9,10 @@ from tests.helpers import ROOT
 
 @pytest.fixture
 def make_app():
-    """Build an app with settings overrides and a private shared-state page. Access lines are
-    written at once (not batched), so each test sees its own in its captured output."""
+    """Build an app with settings overrides and a private shared-state page."""
 
     def build(**overrides):
-        defaults = {"model_dir": str(ROOT / "models"), "access_log_flush_ms": 0}
+        defaults = {"model_dir": str(ROOT / "models")}
         settings = Settings(**{**defaults, **overrides})
         return create_app(settings, shared_state=SharedState())
 
