@@ -1,6 +1,6 @@
 # Core: environment, run, quality, tests, benchmark.
 
-.PHONY: setup run lint fmt test test-unit test-integration bench bench-instructions clean
+.PHONY: setup run lint fmt test test-unit test-integration bench clean
 
 # uv from the PATH, or a private copy in .tools/ (a venv: works where the system Python
 # refuses `pip install`, as Debian's and Ubuntu's do).
@@ -39,11 +39,8 @@ test: setup ## the test suite: unit, integration (real gunicorn, real Prometheus
 test-unit: setup ## only the fast unit tests
 	$(PY) -m pytest tests/unit
 
-bench: setup ## benchmark: this app vs a bare Flask app under the same gunicorn, as ratios (BENCH_ARGS=--control adds an A/A case)
+bench: setup ## benchmark: this app vs a bare Flask app and vs prometheus_flask_exporter, same gunicorn, ratios (BENCH_ARGS=--control adds an A/A case)
 	$(PY) scripts/bench.py $(BENCH_ARGS)
-
-bench-instructions: setup ## instructions per request (valgrind), this app vs the bare app: noise-free, with a budget
-	$(PY) scripts/bench_instructions.py $(BENCH_ARGS)
 
 clean: ## remove caches and build output (keeps .venv)
 	rm -rf build dist .pytest_cache .ruff_cache .hypothesis reports

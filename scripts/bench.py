@@ -1,10 +1,22 @@
-"""make bench — this app against a bare Flask app, under the same gunicorn settings.
+"""make bench — this app against two baselines, under the same gunicorn config, as ratios.
 
-Both servers run side by side and are loaded in turn with wrk, in rounds: one short run of
-each, back to back, the order flipped every round. A round's ratio (this app / bare app) pairs
-two runs a second apart, so a slow stretch of the shared machine hits both alike. We report
-the median of the rounds' ratios of throughput and p99 latency, never absolute numbers.
-Targets: /healthz ≥ 0.95 and /api/v1/predict ≥ 0.85 of the bare app's throughput.
+Three apps, one request each: this app's /healthz and /api/v1/predict, and the one route
+(/ping) of each baseline (scripts/bench_baselines.py):
+  * a bare Flask app, no metrics, no logs: the floor, what Flask and gunicorn alone cost;
+  * the same app instrumented with prometheus_flask_exporter, as its gunicorn recipe says:
+    what a user would otherwise pick to get request metrics.
+Targets, throughput of this app / the baseline's:
+  * /healthz ≥ 0.85 of the bare app: request id, metrics and the JSON access line cost little;
+  * /healthz ≥ 0.95 of the exporter: ours costs about what the library's does;
+  * predict ≥ 0.75 of the bare app: predict does real work (parse, validate, model, metrics).
+All servers get the same settings: the production ones (app/gunicorn.conf.py: gthread,
+GUNICORN_THREADS, gunicorn's own access log off), one worker each.
+
+The servers run side by side and are loaded in turn with wrk, in rounds: one short run of
+each, back to back, the order flipped every round. A round's ratio (this app / baseline)
+pairs two runs a second apart, so a slow stretch of the shared machine hits both alike. We
+report the median of the rounds' ratios of throughput and p99 latency, never absolute
+numbers.
 
 Why generations: an A/A ratio (the bare app against a second copy of itself) stayed about
 2 % off for as long as the pair ran, whatever the number of rounds, and came back to 1.00
@@ -31,17 +43,28 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import urllib.request
 from pathlib import Path
 
+from bench_baselines import PATH as BASELINE_PATH
 from launch import ROOT, free_port, gunicorn_command, gunicorn_env, wait_until_up
 from loadgen import load_rows  # the sibling script: same rows as the load generator
 
-TARGETS = {"healthz": 0.95, "predict": 0.85}
-APPS = {"app": "app:create_app()", "bare": "scripts.bench_bare_app:app"}
-# What both benches request: this app's path per case, and the bare app's one route.
-CASE_PATHS = {"healthz": "/healthz", "predict": "/api/v1/predict"}
-BARE_PATH = "/bare"
-READY_PATHS = {"app": "/readyz", "bare": BARE_PATH}  # 200 once the server can be loaded
+APPS = {
+    "app": "app:create_app()",
+    "bare": "scripts.bench_baselines:create_bare_app()",
+    "exporter": "scripts.bench_baselines:create_exporter_app()",
+}
+READY_PATHS = {"app": "/readyz", "bare": BASELINE_PATH, "exporter": BASELINE_PATH}
+PREDICT_PATH = "/api/v1/predict"  # posted with a row of the dataset, to the baselines too
+# One comparison a line: this app's path against a baseline app's /ping.
+CASES = {
+    "healthz vs bare": ("/healthz", "bare"),
+    "healthz vs exporter": ("/healthz", "exporter"),
+    "predict vs bare": (PREDICT_PATH, "bare"),
+}
+CONTROL = "bare vs bare"  # --control: a second bare app against the first (A/A)
+TARGETS = {"healthz vs bare": 0.85, "healthz vs exporter": 0.95, "predict vs bare": 0.75}
 
 
 def app_of(server: str) -> str:
@@ -63,7 +86,7 @@ def server_env(name: str, port: int, workdir: Path, workers: int, **settings: st
 
 
 def predict_body() -> str:
-    """The JSON body both benches post to /api/v1/predict: the first row of the dataset."""
+    """The JSON body posted in the predict case (to both servers): the dataset's first row."""
     return json.dumps({"features": load_rows(ROOT / "data" / "wine.csv")[0]})
 
 
@@ -105,11 +128,11 @@ def post_script(workdir: Path) -> Path:
     return script
 
 
-def paired_rounds(subject_url, bare_url, lua, args) -> list[tuple[float, float]]:
-    """Rounds of back-to-back runs of the subject and the bare app: each round's ratios
-    (throughput, p99 latency), subject / bare."""
+def paired_rounds(subject_url, baseline_url, lua, args) -> list[tuple[float, float]]:
+    """Rounds of back-to-back runs of the subject and the baseline: each round's ratios
+    (throughput, p99 latency), subject / baseline."""
     rounds = []
-    order = [subject_url, bare_url]
+    order = [subject_url, baseline_url]
     for url in order:  # warm-up: the first requests import and build lazily
         wrk(url, 1, args.connections, lua)
     for round_no in range(args.rounds):
@@ -117,9 +140,19 @@ def paired_rounds(subject_url, bare_url, lua, args) -> list[tuple[float, float]]
             url: wrk(url, args.seconds, args.connections, lua)
             for url in (order if round_no % 2 == 0 else reversed(order))
         }
-        (s_rps, s_p99), (b_rps, b_p99) = runs[subject_url], runs[bare_url]
+        (s_rps, s_p99), (b_rps, b_p99) = runs[subject_url], runs[baseline_url]
         rounds.append((s_rps / b_rps, s_p99 / b_p99))
     return rounds
+
+
+def exporter_counted(url: str) -> bool:
+    """Did the exporter app count the requests it served? Else its ratio compares nothing."""
+    with urllib.request.urlopen(url + "/metrics", timeout=5) as response:  # loopback URL  # nosec B310
+        metrics = response.read().decode()
+    return (
+        f'flask_http_request_duration_seconds_count{{method="GET",status="200",'
+        f'url_rule="{BASELINE_PATH}"}}' in metrics
+    )
 
 
 def generation(number, workdir, args, names) -> dict[str, list[tuple[float, float]]]:
@@ -136,12 +169,19 @@ def generation(number, workdir, args, names) -> dict[str, list[tuple[float, floa
                 raise SystemExit(f"bench: the {name} server {problem}")
         lua = post_script(here)
         cases = {
-            "healthz": (url["app"] + CASE_PATHS["healthz"], url["bare"] + BARE_PATH, None),
-            "predict": (url["app"] + CASE_PATHS["predict"], url["bare"] + BARE_PATH, lua),
+            case: (
+                url["app"] + path,
+                url[baseline] + BASELINE_PATH,
+                lua if path == PREDICT_PATH else None,
+            )
+            for case, (path, baseline) in CASES.items()
         }
         if args.control:
-            cases["control"] = (url["bare-2"] + BARE_PATH, url["bare"] + BARE_PATH, None)
-        return {case: paired_rounds(*urls, args) for case, urls in cases.items()}
+            cases[CONTROL] = (url["bare-2"] + BASELINE_PATH, url["bare"] + BASELINE_PATH, None)
+        results = {case: paired_rounds(*urls, args) for case, urls in cases.items()}
+        if not exporter_counted(url["exporter"]):
+            raise SystemExit("bench: the exporter app's /metrics did not count its requests")
+        return results
     finally:
         for server in servers:
             server.send_signal(signal.SIGINT)
@@ -169,14 +209,14 @@ def main() -> int:
         raise SystemExit("bench: wrk is not installed (apt-get install wrk)")
 
     workdir = Path(tempfile.mkdtemp(prefix="lifecycle-lab-bench-"))
-    names = ["app", "bare", "bare-2"] if args.control else ["app", "bare"]
+    names = [*APPS, "bare-2"] if args.control else list(APPS)
     results: dict[str, list[list[tuple[float, float]]]] = {}
     try:
         for number in range(1, args.generations + 1):
             for case, rounds in generation(number, workdir, args, names).items():
                 results.setdefault(case, []).append(rounds)
                 print(
-                    f"  generation {number}  {case:8s} throughput ratio per round: "
+                    f"  generation {number}  {case:19s} throughput ratio per round: "
                     + " ".join(f"{rps:.2f}" for rps, _ in rounds),
                     flush=True,
                 )
@@ -184,8 +224,8 @@ def main() -> int:
         shutil.rmtree(workdir, ignore_errors=True)
 
     print(
-        f"\nratio to the bare Flask app ({args.workers} worker(s) each): median of "
-        f"{args.generations} x {args.rounds} rounds (in brackets: the generations' own medians)"
+        f"\nthis app / baseline, {args.workers} worker(s) each: median of {args.generations} x "
+        f"{args.rounds} rounds (in brackets: the generations' own medians)"
     )
     failed = False
     for case, generations in results.items():
@@ -203,7 +243,7 @@ def main() -> int:
             )
             failed |= throughput < target
         print(
-            f"  {case:8s} throughput {throughput:5.2f} [{per_generation}] ({verdict})"
+            f"  {case:19s} throughput {throughput:5.2f} [{per_generation}] ({verdict})"
             f"   p99 latency {p99:5.2f}x"
         )
     return 1 if failed else 0
