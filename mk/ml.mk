@@ -37,11 +37,16 @@ drift-check: setup ## input-bin shares and PSI of the newest data/incoming batch
 ml-status: setup ## the model registry: versions, status, last event
 	$(PY) -m ml status
 
+# The schemas are model_registry's package data. index.json refers to model.json by its $id, a
+# name that is never fetched: --base-uri makes check-jsonschema look for it next to index.json.
+REGISTRY_SCHEMAS := model_registry/schemas
+
 validate-ml: setup ## model artifacts + registry index against their JSON Schema; every version loads
-	$(VENV)/bin/check-jsonschema --check-metaschema app/model_schema.json ml/index_schema.json
-	$(VENV)/bin/check-jsonschema --schemafile app/model_schema.json \
+	$(VENV)/bin/check-jsonschema --check-metaschema $(REGISTRY_SCHEMAS)/model.json $(REGISTRY_SCHEMAS)/index.json
+	$(VENV)/bin/check-jsonschema --schemafile $(REGISTRY_SCHEMAS)/model.json \
 		$$(find models -name '*.json' ! -name index.json | sort)
-	$(VENV)/bin/check-jsonschema --schemafile ml/index_schema.json models/index.json
+	$(VENV)/bin/check-jsonschema --schemafile $(REGISTRY_SCHEMAS)/index.json \
+		--base-uri "file://$(CURDIR)/$(REGISTRY_SCHEMAS)/index.json" models/index.json
 	$(PY) -m ml verify
 
 test-ml: setup ## only the ML and model tests

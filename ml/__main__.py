@@ -8,9 +8,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from app.model import ModelError
 from ml.registry import RegistryError
 from ml.workspace import Workspace
+from model_registry import ModelError
 
 
 def _collect(ws, args):

@@ -1,6 +1,6 @@
 """Stage 6, testing: score the candidate as the service would, and apply the quality gate.
 
-The candidate is loaded with app/model.py (the serving code, not scikit-learn) and scored
+The candidate is loaded with model_registry (the serving code, not scikit-learn) and scored
 on the holdout split of the current data. The gate fails when
   - a metric is under its threshold (ml/config.yaml gate.thresholds), or
   - a metric is worse than the active model's on the same holdout by more than
@@ -16,13 +16,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.model import Model, ModelError, load_active, load_file
 from ml import collect as collect_stage
 from ml import preprocess as preprocess_stage
-from ml.atomic import write_text
 from ml.metrics import classification_metrics, predicted
 from ml.report import write_report
 from ml.workspace import Workspace
+from model_registry import CANDIDATE, Model, ModelError, load_active, load_file
+from model_registry.atomic import write_text
 
 
 class StaleCandidateError(Exception):
@@ -69,7 +69,7 @@ def evaluate(ws: Workspace, candidate_path: Path | None = None) -> GateResult:
     candidate_path = candidate_path or ws.candidate_path
     if not candidate_path.exists():
         raise FileNotFoundError(f"no candidate at {ws.rel(candidate_path)}: run `make train` first")
-    candidate = load_file(candidate_path, status="candidate")
+    candidate = load_file(candidate_path, status=CANDIDATE)
     collected = collect_stage.collect(ws)
     trained_on = candidate.document["dataset"]["sha256"]
     if trained_on != collected.sha256:

@@ -11,9 +11,9 @@ import io
 import json
 from collections import Counter
 
-from ml.atomic import write_text
 from ml.collect import file_sha256
 from ml.workspace import Workspace
+from model_registry.atomic import write_text
 
 RENAMES = {"od280/od315_of_diluted_wines": "od280_od315"}
 

@@ -1,6 +1,6 @@
 """Classification metrics in plain Python, shared by training and the quality gate.
 
-The gate scores the *served* model (app/model.py, pure Python) with the same functions the
+The gate scores the *served* model (model_registry, pure Python) with the same functions the
 training stage used on scikit-learn's output, so both numbers are directly comparable.
 """
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from app.model import load_active
 from ml.collect import batch_paths
 from ml.drift import DRIFT_PSI, SHIFT_PSI, bin_shares, psi
 from ml.workspace import Workspace
+from model_registry import load_active
 
 
 def feature_psi(model, rows: list[dict[str, str]]) -> dict[str, tuple[float, list[float]]]:

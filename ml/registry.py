@@ -1,62 +1,37 @@
-"""Stage 7, registration and deployment: the model registry in models/.
+"""Stage 7, registration and deployment: the lifecycle operations on the model registry.
 
-models/index.json names the active version and keeps, for every version, its status
-(active | archived | retired), its file, the hash of its content and its history. Rules:
-- a version file is created once and never overwritten (ml.atomic.create_new);
-- the index is replaced atomically, so an interrupted write leaves the old, valid index;
-- the file is written before the index names it, so the index never points at nothing;
-- a retired version cannot be promoted again.
-The service (app/model.py) serves whatever the index names as active.
+register, promote, rollback, print and verify. They change the registry (models/) only
+through the model_registry package, which owns its files and their rules: version files
+are written once and never overwritten, the index is checked and replaced atomically, a
+retired version is never served. What this module adds are the lifecycle rules: a new
+version starts archived, one version is active, a rollback walks back through the history,
+and a version must load before it may be promoted. The service serves whatever the index
+names as active.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from app.model import (
-    INDEX_FILE,
+from ml.report import now
+from model_registry import (
+    ACTIVE,
+    ARCHIVED,
+    CANDIDATE,
+    RETIRED,
     ModelError,
     content_sha256,
-    index_problem,
+    create_version_file,
     load_file,
     load_version,
     read_index,
+    unlisted_files,
+    write_index,
 )
-from ml.atomic import create_new, write_text
-from ml.report import now
 
 
 class RegistryError(Exception):
     pass
-
-
-def empty_index() -> dict:
-    return {"schema_version": 1, "active": None, "versions": {}}
-
-
-def current_index(models_dir: Path) -> dict:
-    """The index, or an empty one when the registry does not exist yet."""
-    if not (models_dir / INDEX_FILE).exists():
-        return empty_index()
-    return read_index(models_dir)
-
-
-def next_version(models_dir: Path) -> str:
-    numbers = [int(v[1:]) for v in current_index(models_dir)["versions"]]
-    taken = [
-        int(p.stem.rsplit("-v", 1)[1])
-        for p in models_dir.glob("*-v*.json")
-        if p.stem.rsplit("-v", 1)[1].isdigit()
-    ]
-    return f"v{max([0, *numbers, *taken]) + 1}"
-
-
-def save_index(models_dir: Path, index: dict) -> None:
-    problem = index_problem(index)
-    if problem:  # never write an index the service would refuse
-        raise RegistryError(f"refusing to write an invalid index {problem}")
-    write_text(models_dir / INDEX_FILE, json.dumps(index, indent=2) + "\n")
 
 
 def _event(event: str, status: str, **extra) -> dict:
@@ -65,28 +40,26 @@ def _event(event: str, status: str, **extra) -> dict:
 
 def register(models_dir: Path, candidate: Path) -> str:
     """Copy a candidate artifact into the registry as an archived version; returns it."""
-    model = load_file(candidate, status="candidate")
-    document = model.document
-    index = current_index(models_dir)
+    document = load_file(candidate, status=CANDIDATE).document
+    index = read_index(models_dir, missing_ok=True)
     version = document["version"]
     if version in index["versions"]:
         raise RegistryError(
             f"version {version} is already registered; versions are never overwritten "
             "(train again to get a new version number)"
         )
-    file_name = f"{document['name']}-{version}.json"
     try:
-        create_new(models_dir / file_name, json.dumps(document, indent=2) + "\n")
-    except FileExistsError:
-        raise RegistryError(f"{models_dir / file_name} exists already; not overwriting") from None
+        file_name = create_version_file(models_dir, document)
+    except FileExistsError as exc:
+        raise RegistryError(f"{exc.filename} exists already; not overwriting") from None
     index["versions"][version] = {
-        "status": "archived",
+        "status": ARCHIVED,
         "file": file_name,
         "sha256": content_sha256(document),
         "created_at": document["created_at"],
-        "history": [_event("registered", "archived")],
+        "history": [_event("registered", ARCHIVED)],
     }
-    save_index(models_dir, index)
+    write_index(models_dir, index)
     return version
 
 
@@ -96,17 +69,17 @@ def _activate(
     event: str,
     replaced: str | None,
     note: str,
-    demoted: str = "archived",
+    demoted: str = ARCHIVED,
 ) -> None:
     """Make `version` active; the one it replaces becomes archived (history event `demoted`)."""
     previous = index["active"]
     if previous and previous != version:
         entry = index["versions"][previous]
-        entry["status"] = "archived"
-        entry["history"].append(_event(demoted, "archived", note=f"replaced by {version}"))
+        entry["status"] = ARCHIVED
+        entry["history"].append(_event(demoted, ARCHIVED, note=f"replaced by {version}"))
     entry = index["versions"][version]
-    entry["status"] = "active"
-    entry["history"].append(_event(event, "active", replaced=replaced, note=note))
+    entry["status"] = ACTIVE
+    entry["history"].append(_event(event, ACTIVE, replaced=replaced, note=note))
     index["active"] = version
 
 
@@ -115,7 +88,7 @@ def _check_promotable(models_dir: Path, index: dict, version: str) -> None:
     if entry is None:
         known = ", ".join(sorted(index["versions"])) or "none"
         raise RegistryError(f"unknown version {version} (registered: {known})")
-    if entry["status"] == "retired":
+    if entry["status"] == RETIRED:
         raise RegistryError(f"version {version} is retired (decommissioned); it cannot be promoted")
     try:
         load_version(models_dir, version)  # what the service will do: refuse a broken file now
@@ -129,7 +102,7 @@ def promote(models_dir: Path, version: str, note: str = "promoted") -> None:
     if index["active"] == version:
         raise RegistryError(f"version {version} is already active")
     _activate(index, version, "promoted", index["active"], note)
-    save_index(models_dir, index)
+    write_index(models_dir, index)
 
 
 def _replaced_by_last_activation(entry: dict) -> str | None:
@@ -162,12 +135,12 @@ def rollback(models_dir: Path) -> tuple[str, str]:
         f"rollback from {current}",
         demoted="rolled_back_from",
     )
-    save_index(models_dir, index)
+    write_index(models_dir, index)
     return current, target
 
 
 def print_index(models_dir: Path) -> None:
-    index = current_index(models_dir)
+    index = read_index(models_dir, missing_ok=True)
     shown = models_dir.resolve()
     if shown.is_relative_to(Path.cwd()):
         shown = shown.relative_to(Path.cwd())
@@ -185,14 +158,12 @@ def verify(models_dir: Path) -> list[str]:
     index = read_index(models_dir)
     problems = []
     for version, entry in index["versions"].items():
-        if entry["status"] == "retired":
+        if entry["status"] == RETIRED:
             continue
         try:
             load_version(models_dir, version)
         except ModelError as exc:
             problems.append(str(exc))
-    listed = {entry["file"] for entry in index["versions"].values()}
-    for path in sorted(models_dir.glob("*.json")):
-        if path.name != INDEX_FILE and path.name not in listed:
-            problems.append(f"{path.name} is not in the registry index (register it or remove it)")
+    for name in unlisted_files(models_dir, index):
+        problems.append(f"{name} is not in the registry index (register it or remove it)")
     return problems

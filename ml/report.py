@@ -8,8 +8,8 @@ import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ml.atomic import write_text
 from ml.workspace import Workspace
+from model_registry.atomic import write_text
 
 
 def now() -> str:

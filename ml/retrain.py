@@ -7,13 +7,13 @@ and reports stay in build/ml/ and reports/ml/ for inspection.
 
 from __future__ import annotations
 
-from app.model import ModelError, load_active
 from ml import evaluate as evaluate_stage
 from ml import registry
 from ml.collect import collect
 from ml.report import heading
 from ml.train import config_sha256, train
 from ml.workspace import Workspace
+from model_registry import ModelError, load_active
 
 
 def nothing_new(ws: Workspace) -> str | None:

@@ -11,10 +11,10 @@ import csv
 import random
 from pathlib import Path
 
-from ml.atomic import create_new
 from ml.collect import schema_columns
 from ml.drift import DECIMALS, shift_features
 from ml.workspace import Workspace
+from model_registry.atomic import create_new
 
 
 def drifted_rows(ws: Workspace, rows: int, seed: int) -> list[dict[str, str]]:

@@ -12,17 +12,15 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from app.model import Model
 from ml import collect as collect_stage
 from ml import optimize as optimize_stage
 from ml import preprocess as preprocess_stage
-from ml.atomic import write_text
 from ml.bins import decile_edges
 from ml.build import build_estimator
 from ml.metrics import classification_metrics
-from ml.registry import next_version
 from ml.report import git_sha, heading, now, write_report
 from ml.workspace import Workspace
+from model_registry import next_version, save_file
 
 
 @dataclass(frozen=True)
@@ -103,8 +101,7 @@ def train(ws: Workspace, verbose: bool = True) -> Trained:
     search = optimize_stage.optimize(ws, data.X_train, data.y_train)
     pipeline = build_estimator(ws, **search.best_params).fit(data.X_train, data.y_train)
     document = artifact_document(ws, next_version(ws.models_dir), collected, data, pipeline, search)
-    Model.from_document(document, status="candidate")  # the schema guards the writer too
-    write_text(ws.candidate_path, json.dumps(document, indent=2) + "\n")
+    save_file(ws.candidate_path, document)  # checked first: the schema guards the writer too
     write_report(
         ws,
         "train",

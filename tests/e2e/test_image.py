@@ -63,7 +63,7 @@ def test_serving_libraries_are_there_and_training_libraries_are_not(engine, imag
 def test_only_the_app_and_the_model_registry_are_copied(engine, image):
     result = _run_python(engine, image, "import os; print(' '.join(sorted(os.listdir('.'))))")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["app", "models"]
+    assert result.stdout.split() == ["app", "model_registry", "models"]
 
 
 def test_root_filesystem_is_read_only_and_tmp_is_writable(app_container):

@@ -174,7 +174,8 @@ def test_the_app_wheel_ships_the_gunicorn_settings(tmp_path):
         [sys.executable, "-m", "zipfile", "-l", str(wheel)], capture_output=True, text=True
     ).stdout
     assert "app/gunicorn.conf.py" in listing
-    assert "app/model_schema.json" in listing
+    assert "model_registry/schemas/model.json" in listing
+    assert "model_registry/schemas/index.json" in listing
 
 
 def test_readiness_path_of_the_rollout_is_an_app_route(rendered):

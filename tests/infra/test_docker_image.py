@@ -143,10 +143,10 @@ def test_labels_are_the_oci_ones_fed_by_build_arguments(dockerfile):
     assert 'org.opencontainers.image.title="lifecycle-lab"' in labels
 
 
-def test_only_app_and_models_are_copied_into_the_runtime(dockerfile):
+def test_only_the_code_and_the_models_are_copied_into_the_runtime(dockerfile):
     runtime = dockerfile[[name for name, _ in dockerfile].index("FROM", 2) :]
     sources = [args.split()[0] for name, args in runtime if name == "COPY" and "--from" not in args]
-    assert sources == ["app/", "models/"]
+    assert sources == ["app/", "model_registry/", "models/"]
 
 
 def test_dockerignore_is_an_allow_list_covering_every_copy(dockerfile):

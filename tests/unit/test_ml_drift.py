@@ -3,7 +3,6 @@
 import csv
 import json
 
-from app.model import load_active, load_file
 from ml.__main__ import main
 from ml.collect import collect
 from ml.drift import SHIFTS, bin_shares, psi, shift_features
@@ -11,6 +10,7 @@ from ml.evaluate import score
 from ml.preprocess import validate
 from ml.retrain import retrain
 from ml.simulate_drift import simulate_drift
+from model_registry import load_active, load_file
 from tests.unit.test_ml_support import base_dicts, make_workspace, quick
 
 

@@ -6,12 +6,12 @@ import random
 
 import pytest
 
-from app.model import Model, load_active, load_file
 from ml.__main__ import main
 from ml.collect import collect
 from ml.evaluate import StaleCandidateError, evaluate, perturbation_invariance, score
 from ml.preprocess import preprocess
 from ml.train import train
+from model_registry import Model, load_active, load_file
 from tests.helpers import ROOT
 from tests.unit.test_ml_support import base_dicts, make_workspace, quick, write_batch
 

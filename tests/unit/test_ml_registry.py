@@ -9,12 +9,12 @@ import textwrap
 
 import pytest
 
-import ml.atomic
-from app.model import ModelError, content_sha256, load_active, load_version, read_index
+import model_registry.atomic
 from ml.__main__ import main
-from ml.atomic import create_new
 from ml.decommission import decommission
 from ml.registry import RegistryError, promote, register, rollback, verify
+from model_registry import ModelError, content_sha256, load_active, load_version, read_index
+from model_registry.atomic import create_new
 from tests.helpers import ROOT
 from tests.unit.test_ml_support import make_workspace
 
@@ -177,7 +177,7 @@ def test_a_failed_index_write_leaves_the_old_index_and_no_temp_file(ws, monkeypa
     def crash(src, dst):
         raise OSError("disk full")
 
-    monkeypatch.setattr(ml.atomic.os, "replace", crash)
+    monkeypatch.setattr(model_registry.atomic.os, "replace", crash)
     with pytest.raises(OSError, match="disk full"):
         promote(ws.models_dir, "v2")
     monkeypatch.undo()
@@ -249,7 +249,7 @@ def test_the_service_serves_the_promoted_version_and_refuses_a_retired_one(ws):
 def test_atomic_writes_get_the_mode_of_a_plain_file(tmp_path):
     import os
 
-    from ml.atomic import create_new, write_text
+    from model_registry.atomic import create_new, write_text
 
     old = os.umask(0o022)
     try:

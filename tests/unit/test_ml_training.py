@@ -4,11 +4,11 @@ import json
 
 import pytest
 
-from app.model import load_file
 from ml import train as train_stage
 from ml.collect import collect
 from ml.drift import bin_shares
 from ml.preprocess import preprocess
+from model_registry import load_file
 from tests.unit.test_ml_support import make_workspace
 
 # what may differ between two runs on the same data and config: when, and from which commit

@@ -1,4 +1,4 @@
-"""The serving-side loader (app/model.py) against the committed registry in models/."""
+"""The serving-side loader (model_registry) against the committed registry in models/."""
 
 import csv
 import math
@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.model import ModelError, load_active, load_version
 from app.schemas import FEATURE_LIMIT
+from model_registry import ModelError, load_active, load_version
 from tests.helpers import ROOT
 
 

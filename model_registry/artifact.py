@@ -1,9 +1,9 @@
-"""Serving side of the model registry: load a JSON model artifact and predict with it.
+"""One model artifact: a JSON file checked against schemas/model.json, and a model to predict with.
 
 Pure Python plus jsonschema on purpose: the serving image carries no numpy or scikit-learn.
-The training side (`ml/`) writes the artifacts; `app/model_schema.json` is the contract
-between the two, and every load is checked against it, so a missing, truncated, corrupted,
-schema-invalid or retired model is refused with a message that says what is wrong.
+Every load is checked, so a missing, truncated, corrupted or schema-invalid file is refused
+with a message that says what is wrong; every save is checked too, so the pipeline cannot
+write a file the service would refuse.
 
 The model is a multinomial logistic regression on standardised features:
     z = (x - mean) / scale;  logit_k = coef_k . z + intercept_k;  p = softmax(logit)
@@ -20,45 +20,25 @@ import math
 import operator
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
-
-SCHEMA_PATH = Path(__file__).with_name("model_schema.json")
-INDEX_FILE = "index.json"
+from model_registry import schema
+from model_registry.atomic import write_text
+from model_registry.status import ACTIVE, CANDIDATE
 
 
 class ModelError(Exception):
-    """A model could not be loaded; the message is meant for a human (logs, /readyz)."""
+    """A model artifact or the registry index is missing, unreadable or invalid.
 
-
-@cache
-def _schema() -> dict[str, Any]:
-    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-
-
-@cache
-def _validator(definition: str | None = None) -> Draft202012Validator:
-    schema = _schema()
-    if definition:  # validate against one of the $defs (e.g. the registry index)
-        schema = {"$defs": schema["$defs"], "$ref": f"#/$defs/{definition}"}
-    return Draft202012Validator(schema)
+    The message is meant for a human (logs, /readyz, the `python -m ml` error line).
+    """
 
 
 def content_sha256(document: dict[str, Any]) -> str:
     """Hash of the artifact's content, independent of indentation and line endings."""
     canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), allow_nan=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def _first_schema_error(validator: Draft202012Validator, document: Any) -> str | None:
-    errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
-    if not errors:
-        return None
-    where = "/".join(str(part) for part in errors[0].absolute_path) or "(top level)"
-    return f"at '{where}': {errors[0].message}"
 
 
 @dataclass(frozen=True)
@@ -68,7 +48,7 @@ class Model:
     feature_names: tuple[str, ...]
     classes: tuple[str, ...]
     document: dict[str, Any] = field(repr=False, compare=False)
-    status: str = "active"
+    status: str = ACTIVE
     # Precomputed at construction (see module docstring).
     _weights: tuple[tuple[float, ...], ...] = field(init=False, repr=False, compare=False)
     _biases: tuple[float, ...] = field(init=False, repr=False, compare=False)
@@ -89,9 +69,9 @@ class Model:
         object.__setattr__(self, "_edges", edges)
 
     @classmethod
-    def from_document(cls, document: dict[str, Any], status: str = "active") -> Model:
+    def from_document(cls, document: dict[str, Any], status: str = ACTIVE) -> Model:
         """Build a model from an artifact dict; raises ModelError when it is not valid."""
-        problem = _first_schema_error(_validator(), document)
+        problem = schema.problem(schema.MODEL_SCHEMA, document)
         if problem is None:
             problem = _shape_problem(document)
         if problem:
@@ -169,7 +149,8 @@ def _shape_problem(doc: dict[str, Any]) -> str | None:
     return None
 
 
-def _read_json(path: Path, what: str) -> Any:
+def read_json(path: Path, what: str) -> Any:
+    """Parse a registry file; every way it can fail becomes a ModelError naming `what`."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -184,27 +165,21 @@ def _read_json(path: Path, what: str) -> Any:
         ) from None
 
 
-def index_problem(index: Any) -> str | None:
-    """Why `index` is not a valid registry index, or None when it is."""
-    return _first_schema_error(_validator("index"), index)
+def to_json(document: dict[str, Any]) -> str:
+    """The artifact as it is stored, after checking it: never write what a load would refuse."""
+    Model.from_document(document, status=CANDIDATE)
+    return json.dumps(document, indent=2) + "\n"
 
 
-def read_index(model_dir: str | Path) -> dict[str, Any]:
-    """The registry index, validated. Raises ModelError if missing or invalid."""
-    path = Path(model_dir) / INDEX_FILE
-    index = _read_json(path, "model registry index")
-    problem = index_problem(index)
-    if problem:
-        raise ModelError(f"model registry index {path} is invalid {problem}")
-    return index
+def save_file(path: str | Path, document: dict[str, Any]) -> None:
+    """Write one artifact file atomically, outside the registry (the pipeline's candidate)."""
+    write_text(Path(path), to_json(document))
 
 
-def load_file(
-    path: str | Path, status: str = "active", expected_sha256: str | None = None
-) -> Model:
+def load_file(path: str | Path, status: str = ACTIVE, expected_sha256: str | None = None) -> Model:
     """Load one artifact file (no registry check); used for candidates and by the loaders."""
     path = Path(path)
-    document = _read_json(path, "model artifact")
+    document = read_json(path, "model artifact")
     if not isinstance(document, dict):
         raise ModelError(f"model artifact {path} does not match the model schema: not an object")
     if expected_sha256 and content_sha256(document) != expected_sha256:
@@ -216,32 +191,3 @@ def load_file(
         return Model.from_document(document, status=status)
     except ModelError as exc:
         raise ModelError(f"model artifact {path} {exc}") from None
-
-
-def load_version(model_dir: str | Path, version: str) -> Model:
-    """Load a registered version (active or archived); refuses retired and unknown versions."""
-    index = read_index(model_dir)
-    entry = index["versions"].get(version)
-    if entry is None:
-        known = ", ".join(sorted(index["versions"])) or "none"
-        raise ModelError(f"model version '{version}' is not in the registry (known: {known})")
-    if entry["status"] == "retired":
-        raise ModelError(
-            f"model version '{version}' is retired (decommissioned) and must not be served; "
-            "promote another version"
-        )
-    model = load_file(Path(model_dir) / entry["file"], entry["status"], entry["sha256"])
-    if model.version != version:
-        raise ModelError(
-            f"model artifact {entry['file']} holds version '{model.version}', "
-            f"but the registry lists it as '{version}'"
-        )
-    return model
-
-
-def load_active(model_dir: str | Path) -> Model:
-    """Load the version the registry index names as active."""
-    active = read_index(model_dir)["active"]
-    if active is None:
-        raise ModelError(f"the model registry {model_dir} has no active version (promote one)")
-    return load_version(model_dir, active)

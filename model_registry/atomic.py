@@ -3,6 +3,10 @@
 Write to a temp file in the same directory, flush it to disk, then rename it over the
 target (os.replace is atomic on POSIX). `create_new` never overwrites: it links the temp
 file into place, which fails if the target already exists.
+
+The registry's files are written through here; the training pipeline (`ml/`) uses the same
+two functions for its candidate, reports and data files. It lives in this package, not in
+`ml/`, because the serving side ships without `ml/` and one implementation must serve both.
 """
 
 from __future__ import annotations
