@@ -19,7 +19,7 @@ from app.metrics import Metrics, metrics_blueprint
 from app.observability import install_request_observer
 from app.openapi import openapi_blueprint
 from app.predict import ModelMonitor, api_blueprint
-from app.requests import StrictJSONProvider
+from app.requests import JsonRequest, StrictJSONProvider
 from app.schemas import RequestValidator, predict_request_schema
 from model_registry import ModelError, load_active
 
@@ -48,7 +48,8 @@ def create_app(settings: Settings | None = None, *, shared_state=None) -> Flask:
     jsonlog.configure(settings.log_level)
 
     app = Flask(__name__)
-    app.json = StrictJSONProvider(app)  # request.get_json() refuses NaN and Infinity
+    app.json = StrictJSONProvider(app)  # request.get_json() refuses NaN and Infinity...
+    app.request_class = JsonRequest  # ...and answers a body that is not JSON with a clear 400
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes  # a larger body is a 413
     app.extensions["settings"] = settings
     shared = app.extensions["shared_state"] = shared_state or state.current()

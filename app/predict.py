@@ -5,12 +5,11 @@ and for every input value the training-decile bin it falls in (drift is computed
 bins by a Prometheus recording rule, not here).
 """
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, current_app, jsonify, request
 
 from app.errors import ApiError
 from app.metrics import INPUT_BINS
 from app.observability import current_request_id
-from app.requests import json_body
 
 api_blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -48,7 +47,7 @@ def _active_model():
 @api_blueprint.post("/predict")
 def predict():
     model = _active_model()
-    body = json_body()
+    body = request.get_json()  # a 415 or a 400 naming the body unless it is JSON
     current_app.extensions["predict_validator"].validate(body)
     values = [float(body["features"][name]) for name in model.feature_names]
     probabilities = model.predict_proba(values)

@@ -1,14 +1,16 @@
 """Reading a JSON request body strictly: the right media type, valid JSON, finite numbers.
 
-Flask's `request.get_json()` does the work; the app's JSON provider (`StrictJSONProvider`)
-makes it refuse what JSON itself forbids but Python's json module accepts: NaN and Infinity.
-A number too large for a float (1e400) still parses, as infinity, and the request schema's
-bounds then name the field at fault.
+Flask's `request.get_json()` does the work, with two documented extension points:
+- the app's JSON provider (`StrictJSONProvider`) refuses what JSON itself forbids but Python's
+  json module accepts: NaN and Infinity. A number too large for a float (1e400) still parses,
+  as infinity, and the request schema's bounds then name the field at fault;
+- the request class (`JsonRequest`) answers a body that is not JSON with our 400, saying
+  why, instead of Flask's generic "Bad Request". Another media type stays Flask's 415.
 """
 
-from flask import request
+from flask import Request
+from flask import request as current_request
 from flask.json.provider import DefaultJSONProvider
-from werkzeug.exceptions import BadRequest
 
 from app.errors import ApiError
 
@@ -30,17 +32,16 @@ class StrictJSONProvider(DefaultJSONProvider):
             raise ValueError("nested too deeply") from None
 
 
-def json_body():
-    """The parsed body. Another media type is a 415 (Flask raises it); bad JSON a 400."""
-    try:
-        return request.get_json()
-    except BadRequest as error:  # Flask's "Failed to decode JSON object: <why>"
-        message = f"body is not valid JSON: {error.description}"[:160]
-        raise ApiError(400, message, field="body") from None
+class JsonRequest(Request):
+    def on_json_loading_failed(self, e: ValueError | None):
+        if e is None:  # not sent as JSON: Flask's 415
+            return super().on_json_loading_failed(e)
+        raise ApiError(400, f"body is not valid JSON: {e}"[:160], field="body")
 
 
 def json_object() -> dict:
-    body = json_body()
+    """The body as a JSON object, or a 400 naming the body."""
+    body = current_request.get_json()
     if not isinstance(body, dict):
-        raise ApiError(400, "body: must be a JSON object", field="body") from None
+        raise ApiError(400, "body: must be a JSON object", field="body")
     return body

@@ -43,3 +43,9 @@ def test_the_chaos_endpoints_read_json_the_same_strict_way(client):
     response = client.post("/chaos/errors", data='{"rate": NaN}', content_type="application/json")
     assert response.status_code == 400
     assert response.get_json()["error"]["field"] == "body"
+
+
+def test_the_400_says_what_is_wrong_with_the_json(client):
+    for raw, reason in [('{"features": NaN}', "NaN"), ("{", "Expecting property name")]:
+        response = client.post("/api/v1/predict", data=raw, content_type="application/json")
+        assert reason in response.get_json()["error"]["message"], raw
