@@ -1,6 +1,6 @@
 # Core: environment, run, quality, tests, benchmark.
 
-.PHONY: setup run lint fmt test test-unit test-integration bench clean
+.PHONY: setup run lint fmt test check test-unit test-integration bench clean
 
 # uv from the PATH, or a private copy in .tools/ (a venv: works where the system Python
 # refuses `pip install`, as Debian's and Ubuntu's do).
@@ -25,7 +25,7 @@ run: setup ## serve the app under gunicorn on $PORT (default 8000) with the acti
 lint: setup ## ruff, bandit, yamllint, shellcheck (hadolint and friends run in `make validate`)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/bandit --quiet --severity-level medium --recursive app ml scripts
+	$(VENV)/bin/bandit --quiet --severity-level medium --recursive app model_registry ml scripts
 	$(VENV)/bin/yamllint --strict .
 	git ls-files -z -- '*.sh' '.ci/run' | xargs -0 -r $(VENV)/bin/shellcheck
 
@@ -33,10 +33,40 @@ fmt: setup ## format the Python code
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test: setup ## the test suite: unit, integration (real gunicorn, real Prometheus), infra contracts
-	$(PY) -m pytest
+# Two test tiers. Where a test module lives says which tier runs it:
+#   make test   the fast loop, after every change (at most 90 s, needs only Python):
+#               tests/unit, tests/contract (artifacts held against the app, read as data)
+#               and tests/integration/test_gunicorn.py (the app under a real gunicorn).
+#               pyproject's testpaths are exactly this, so a bare `pytest` is `make test`.
+#   make check  the full tier, before you push: lint, then every module that needs a real
+#               tool or a real server, each run once by the one target that owns it -
+#               tests/infra/* by its `validate-<area>` target, tests/docs by validate-docs
+#               and test-docs, tests/integration (but test_gunicorn.py) by test-integration,
+#               tests/e2e by e2e, plus the Ansible converge.
+# Directories rather than markers: `ls tests/contract` shows the fast contracts, and a test
+# that needs promtool or kubectl goes to tests/infra, next to its twin that needs none.
+# tests/contract/test_tiers.py fails when a module runs in neither tier or twice.
+CHECK_PARTS := lint validate test-docs test-integration e2e ansible-test
 
-test-unit: setup ## only the fast unit tests
+test: setup ## the fast tier (<= 90 s, Python only): unit, the app under real gunicorn, contracts
+	@started=$$SECONDS; status=0; \
+	$(PY) -m pytest --durations=5 || status=$$?; \
+	echo "make test: $$((SECONDS - started)) s (the fast tier; \`make check\` runs the rest)"; \
+	exit $$status
+
+check: setup ## the full tier, before you push: lint, validate, labs, real servers, e2e, converge
+	@started=$$SECONDS; \
+	for part in $(CHECK_PARTS); do \
+		echo "==> make check: $$part"; part_started=$$SECONDS; \
+		$(MAKE) $$part || { echo "make check: $$part FAILED"; exit 1; }; \
+		echo "==> make check: $$part ok in $$((SECONDS - part_started)) s"; \
+	done; \
+	echo "make check: $(words $(CHECK_PARTS)) parts in $$((SECONDS - started)) s"
+
+test-integration: setup ## the app with real neighbours: Prometheus + Alertmanager (the monitoring story), k8s scripts, wrk
+	$(PY) -m pytest -p no:cacheprovider tests/integration --ignore=tests/integration/test_gunicorn.py
+
+test-unit: setup ## only the unit tests
 	$(PY) -m pytest tests/unit
 
 bench: setup ## benchmark: this app vs a bare Flask app and vs prometheus_flask_exporter, same gunicorn, ratios (BENCH_ARGS=--control adds an A/A case)

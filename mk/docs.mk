@@ -13,8 +13,10 @@ docs-tools: $(DOC_TOOLS)/node_modules/.package-lock.json ## Mermaid's parser fro
 # `make tools` (what .ci/run and CONTRIBUTING call) installs it with the other Node validators.
 tools: docs-tools
 
-test-docs: setup docs-tools ## run every command of the README and the labs (throw-away copies), check links and diagrams
-	$(PY) -m pytest -p no:cacheprovider tests/docs
+# validate-docs runs the link and diagram tests (in `make validate`); test-docs the rest.
+test-docs: setup docs-tools ## run every command of the README and the labs, each doc in a throw-away copy
+	$(PY) -m pytest -p no:cacheprovider tests/docs \
+		--ignore=tests/docs/test_doc_links.py --ignore=tests/docs/test_diagrams.py
 
 validate-docs: setup docs-tools ## every repository link in the Markdown resolves, every make target named exists, every Mermaid diagram parses
 	$(PY) -m pytest -p no:cacheprovider -q tests/docs/test_doc_links.py tests/docs/test_diagrams.py

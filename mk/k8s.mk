@@ -6,9 +6,10 @@
 
 OVERLAY ?= dev
 
-validate-k8s: setup ## kustomize build, kubernetes-validate --strict 1.29..newest, checkov, manifest-vs-app contracts
+validate-k8s: setup ## kustomize build, kubernetes-validate --strict 1.29..newest, checkov, manifest-vs-app contracts, deploy render
 	$(PY) -m pytest -p no:cacheprovider -q tests/infra/test_k8s_manifests.py \
-		tests/infra/test_k8s_contract.py tests/infra/test_k8s_monitoring.py
+		tests/infra/test_k8s_contract.py tests/infra/test_k8s_monitoring.py \
+		tests/infra/test_deploy_overlay.py
 
 kind-up: ## kind cluster + image + dev overlay + Prometheus/Alertmanager/Grafana; prints the URLs (needs docker, kind, kubectl)
 	scripts/kind-up.sh

@@ -3,8 +3,6 @@
 
 .PHONY: demo loadgen validate-monitoring
 
-PROMTOOL ?= promtool
-AMTOOL   ?= amtool
 LOADGEN_ARGS ?= --mode normal --rate 10 --duration 60
 DEMO_ARGS    ?=
 
@@ -14,10 +12,9 @@ demo: setup ## app + Prometheus + Alertmanager + drift bridge + load generator h
 loadgen: ## traffic for the running app: LOADGEN_ARGS="--mode normal|errors|slow|drift --rate 10 --duration 60"
 	python3 scripts/loadgen.py $(LOADGEN_ARGS)
 
-validate-monitoring: setup ## promtool check/test rules, amtool check-config and routes, dashboards via Grafana SDK
-	cd monitoring/prometheus && $(PROMTOOL) check config prometheus.yml
-	$(PROMTOOL) check rules monitoring/prometheus/rules/*.yml
-	$(PROMTOOL) test rules monitoring/prometheus/tests/*.yml
-	$(AMTOOL) check-config monitoring/alertmanager/alertmanager.yml
-	$(PY) -m pytest -q tests/infra/test_monitoring_rules.py tests/infra/test_monitoring_alertmanager.py \
-		tests/infra/test_monitoring_dashboards.py
+# promtool check config / check rules / test rules and amtool check-config / config routes
+# test run inside the two test modules, which also count what the tools saw. The dashboards
+# (Grafana's SDK, a Python library) and the rules' own rules are Python-only: `make test`.
+validate-monitoring: setup ## promtool check config/rules + rule unit tests, amtool check-config and routing tree
+	$(PY) -m pytest -p no:cacheprovider -q tests/infra/test_monitoring_rules.py \
+		tests/infra/test_monitoring_alertmanager.py

@@ -12,8 +12,22 @@ import subprocess
 import sys
 import time
 
-# CI order: cheap checks first, so a typo fails in seconds, not after the image build.
-DEFAULT_STAGES = ("setup", "lint", "validate", "test", "train", "evaluate", "image", "e2e", "sbom")
+# CI order: cheap checks first, so a typo fails in seconds, not after the image build. The
+# fast tier (`make test`), then the parts of `make check` (mk/core.mk), the ML gate, the image.
+DEFAULT_STAGES = (
+    "setup",
+    "lint",
+    "test",
+    "validate",
+    "test-docs",
+    "test-integration",
+    "train",
+    "evaluate",
+    "image",
+    "e2e",
+    "ansible-test",
+    "sbom",
+)
 
 
 def stages_from_env() -> list[str]:

@@ -26,6 +26,7 @@ EXECUTED_DOCS = [ROOT / "README.md", *sorted(LABS.glob("*.md"))]
 # stages, which .ci/run runs on its own. A doc that shows one marks it `needs=ci-itself`.
 RECURSIVE = (
     "make test ",
+    "make check ",
     "make validate",
     "make pipeline",
     ".ci/run",

@@ -158,26 +158,6 @@ def test_unit_starts_the_gunicorn_settings_shipped_in_the_wheel(rendered):
     assert exec_start[-1] == "app:create_app()"
 
 
-def test_the_app_wheel_ships_the_gunicorn_settings(tmp_path):
-    """The unit runs app/gunicorn.conf.py from the installed wheel, so it must be packaged."""
-    uv = require_tool("uv")
-    result = subprocess.run(
-        [uv, "build", "--wheel", "--out-dir", str(tmp_path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
-    (wheel,) = tmp_path.glob("lifecycle_lab-*.whl")
-    listing = subprocess.run(
-        [sys.executable, "-m", "zipfile", "-l", str(wheel)], capture_output=True, text=True
-    ).stdout
-    assert "app/gunicorn.conf.py" in listing
-    assert "model_registry/schemas/model.json" in listing
-    assert "model_registry/schemas/index.json" in listing
-
-
 def test_readiness_path_of_the_rollout_is_an_app_route(rendered):
     deploy = yaml.safe_load(PLAYBOOK.read_text())[0]
     wait = next(t for t in deploy["post_tasks"] if "until" in t)

@@ -1,30 +1,18 @@
-"""Alertmanager config through amtool, its routing tree case by case, and its agreement
-with the rules, the alert bridge and the retraining workflow."""
+"""Alertmanager's config through amtool: check-config, and its routing tree case by case.
+(Its agreement with the rules, the bridge and the workflow: tests/contract/.)"""
 
-import re
 import subprocess
 
 import pytest
-import yaml
 
-from tests.helpers import ROOT, require_tool
-
-CONFIG = ROOT / "monitoring" / "alertmanager" / "alertmanager.yml"
-RULE_FILES = sorted((ROOT / "monitoring" / "prometheus" / "rules").glob("*.yml"))
+from tests.contract.test_monitoring_alertmanager import CONFIG
+from tests.helpers import require_tool
 
 
 def amtool(*args):
     return subprocess.run(
         [require_tool("amtool"), *args], capture_output=True, text=True, timeout=60
     )
-
-
-def rule_alerts():
-    for path in RULE_FILES:
-        for group in yaml.safe_load(path.read_text())["groups"]:
-            for rule in group["rules"]:
-                if "alert" in rule:
-                    yield rule
 
 
 def test_amtool_accepts_the_config():
@@ -61,55 +49,3 @@ def test_routes(labels, receivers):
         *pairs,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-
-
-def test_every_rule_alert_is_routed_by_its_severity():
-    """Each severity the rules use has its own route: none falls through by accident."""
-    config = yaml.safe_load(CONFIG.read_text())
-    routed = {
-        matcher.split("=", 1)[1].strip('"')
-        for route in config["route"]["routes"]
-        for matcher in route.get("matchers", [])
-        if matcher.startswith("severity=")
-    }
-    assert {rule["labels"]["severity"] for rule in rule_alerts()} == routed
-
-
-def test_alert_names_in_the_config_exist_in_the_rules():
-    names = {rule["alert"] for rule in rule_alerts()}
-    mentioned = set(re.findall(r"alertname[!=~]+\"([^\"]+)\"", CONFIG.read_text()))
-    for pattern in mentioned:
-        for name in pattern.split("|"):
-            assert name in names, f"alertmanager.yml names {name}, no rule defines it"
-
-
-def test_inhibition_sources_carry_the_label_it_compares():
-    config = yaml.safe_load(CONFIG.read_text())
-    by_name = {rule["alert"]: rule for rule in rule_alerts()}
-    for inhibit in config["inhibit_rules"]:
-        [source] = inhibit["source_matchers"]
-        for name in re.search(r'"(.+)"', source).group(1).split("|"):
-            # `job` comes from the expression: the up{job=...} selector (or absent()'s labels)
-            assert 'job="lifecycle-lab"' in by_name[name]["expr"]
-        assert inhibit["equal"] == ["job"]
-
-
-def test_the_drift_receiver_posts_to_the_bridge():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("bridge", ROOT / "scripts" / "alert_bridge.py")
-    bridge = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bridge)
-    config = yaml.safe_load(CONFIG.read_text())
-    [receiver] = [r for r in config["receivers"] if r["name"] == "retrain-bridge"]
-    assert receiver["webhook_configs"][0]["url"] == f"http://{bridge.DEFAULT_LISTEN}/alerts"
-
-    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "retrain.yml").read_text())
-    triggers = workflow.get("on") or workflow.get(True)  # YAML 1.1 reads `on` as true
-    assert bridge.EVENT_TYPE in triggers["repository_dispatch"]["types"]
-
-
-def test_no_secret_in_the_config():
-    text = CONFIG.read_text()
-    assert "hooks.slack.com" not in text and "api_url:" not in text
-    assert "api_url_file: secrets/chat-webhook-url" in text

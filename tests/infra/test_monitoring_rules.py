@@ -1,41 +1,18 @@
-"""Prometheus configs, rules and their promtool tests, held to the project's rules:
-every alert is complete and has a runbook, fires in one test case and stays silent in
-another; every recording rule has a value check."""
+"""Prometheus configs, rules and their unit tests through promtool (check config, check rules,
+test rules). The project's own rules about them are in tests/contract/test_monitoring_rules.py."""
 
-import re
 import subprocess
 
-import pytest
 import yaml
 
-from tests.helpers import ROOT, require_tool
-
-PROMETHEUS_DIR = ROOT / "monitoring" / "prometheus"
-RULE_FILES = sorted((PROMETHEUS_DIR / "rules").glob("*.yml"))
-TEST_FILES = sorted((PROMETHEUS_DIR / "tests").glob("*.yml"))
-RUNBOOKS = ROOT / "docs" / "runbooks"
-SEVERITIES = {"page", "ticket"}
-
-
-def rules():
-    for path in RULE_FILES:
-        for group in yaml.safe_load(path.read_text())["groups"]:
-            yield from group["rules"]
-
-
-ALERTS = [rule for rule in rules() if "alert" in rule]
-RECORDS = sorted({rule["record"] for rule in rules() if "record" in rule})
-ALERT_NAMES = sorted({rule["alert"] for rule in ALERTS})
+from tests.contract.test_monitoring_rules import PROMETHEUS_DIR, RULE_FILES, TEST_FILES
+from tests.helpers import require_tool
 
 
 def promtool(*args, cwd=PROMETHEUS_DIR):
     return subprocess.run(
         [require_tool("promtool"), *args], cwd=cwd, capture_output=True, text=True, timeout=120
     )
-
-
-def test_there_is_something_to_check():
-    assert len(RULE_FILES) >= 4 and len(TEST_FILES) >= 4 and len(ALERTS) >= 10
 
 
 def test_promtool_checks_the_local_config_and_its_rules():
@@ -53,14 +30,6 @@ def test_promtool_unit_tests_pass():
     result = promtool("test", "rules", *[str(p) for p in TEST_FILES])
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count("SUCCESS") == len(TEST_FILES)
-
-
-def test_kubernetes_config_reads_the_same_rules_and_job():
-    local = yaml.safe_load((PROMETHEUS_DIR / "prometheus.yml").read_text())
-    k8s = yaml.safe_load((PROMETHEUS_DIR / "prometheus-k8s.yml").read_text())
-    assert k8s["rule_files"] == local["rule_files"]
-    jobs = lambda cfg: {job["job_name"] for job in cfg["scrape_configs"]}  # noqa: E731
-    assert "lifecycle-lab" in jobs(local) and jobs(k8s) == jobs(local)
 
 
 def test_kubernetes_config_passes_promtool(tmp_path):
@@ -82,62 +51,3 @@ def test_kubernetes_config_passes_promtool(tmp_path):
     swapped.write_text(yaml.safe_dump(config))
     result = promtool("check", "config", str(swapped))
     assert result.returncode == 0, result.stdout + result.stderr
-
-
-@pytest.mark.parametrize("alert", ALERTS, ids=lambda rule: rule["alert"])
-def test_every_alert_is_complete(alert):
-    assert alert["labels"]["severity"] in SEVERITIES
-    for key in ("summary", "description", "runbook_url"):
-        assert alert["annotations"].get(key, "").strip(), f"{alert['alert']}: no {key}"
-    assert alert["annotations"]["runbook_url"] == f"docs/runbooks/{alert['alert']}.md"
-
-
-def test_runbooks_and_alerts_match_one_to_one():
-    pages = {path.stem for path in RUNBOOKS.glob("*.md") if path.name != "README.md"}
-    assert pages == set(ALERT_NAMES), "a runbook without alert, or an alert without runbook"
-    index = (RUNBOOKS / "README.md").read_text()
-    for name in ALERT_NAMES:
-        assert f"({name}.md)" in index, f"docs/runbooks/README.md does not link {name}"
-
-
-def promtool_cases():
-    for path in TEST_FILES:
-        document = yaml.safe_load(path.read_text())
-        for case in document["tests"]:
-            yield document, case
-
-
-def test_every_rule_file_is_unit_tested():
-    tested = {
-        (PROMETHEUS_DIR / "tests" / name).resolve()
-        for document, _ in promtool_cases()
-        for name in document["rule_files"]
-    }
-    assert tested == {path.resolve() for path in RULE_FILES}
-
-
-def test_every_alert_fires_in_one_case_and_stays_silent_in_another():
-    fires, silent = set(), set()
-    for _, case in promtool_cases():
-        for check in case.get("alert_rule_test", []):
-            (fires if check.get("exp_alerts") else silent).add(check["alertname"])
-    assert fires == set(ALERT_NAMES), f"never shown firing: {set(ALERT_NAMES) - fires}"
-    assert silent == set(ALERT_NAMES), f"never shown silent: {set(ALERT_NAMES) - silent}"
-
-
-def test_every_recording_rule_has_a_value_check():
-    checked = set()
-    for _, case in promtool_cases():
-        for check in case.get("promql_expr_test", []):
-            if check.get("exp_samples"):
-                checked.update(re.findall(r"[a-z_]+:[a-z0-9_]+:[a-z0-9_]+", check["expr"]))
-    assert set(RECORDS) <= checked, f"no value check for {set(RECORDS) - checked}"
-
-
-def test_the_local_scrape_target_is_the_apps_default_port():
-    from app.config import Settings
-
-    config = yaml.safe_load((PROMETHEUS_DIR / "prometheus.yml").read_text())
-    [job] = [job for job in config["scrape_configs"] if job["job_name"] == "lifecycle-lab"]
-    [target] = job["static_configs"][0]["targets"]
-    assert target == f"127.0.0.1:{Settings.from_env({}).port}"

@@ -9,8 +9,7 @@ import re
 import pytest
 import yaml
 
-from tests.helpers import ROOT
-from tests.infra.ci_files import (
+from tests.contract.ci_files import (
     defined_make_targets,
     jenkins_stages,
     jenkins_targets,
@@ -18,6 +17,7 @@ from tests.infra.ci_files import (
     workflow_names,
     workflow_targets,
 )
+from tests.helpers import ROOT
 
 # Targets GitHub Actions calls that Jenkins deliberately does not, each with its reason.
 GITHUB_ONLY = {
