@@ -1,6 +1,6 @@
 # Core: environment, run, quality, tests, benchmark.
 
-.PHONY: setup run lint fmt test check test-unit test-integration bench clean
+.PHONY: setup run lint fmt test check test-unit test-integration bench profile clean
 
 # uv from the PATH, or a private copy in .tools/ (a venv: works where the system Python
 # refuses `pip install`, as Debian's and Ubuntu's do).
@@ -74,6 +74,9 @@ test-unit: setup ## only the unit tests
 
 bench: setup ## benchmark: this app vs a bare Flask app and vs prometheus_flask_exporter, same gunicorn, ratios (BENCH_ARGS=--control adds an A/A case)
 	$(PY) scripts/bench.py $(BENCH_ARGS)
+
+profile: setup ## where a request's time goes, library by library (cProfile, in-process; PROFILE_ARGS="--path /api/v1/predict")
+	PYTHONPATH=. $(PY) scripts/profile_request.py $(PROFILE_ARGS)
 
 clean: ## remove caches and build output (keeps .venv)
 	rm -rf build dist .pytest_cache .ruff_cache .hypothesis reports
