@@ -12,7 +12,6 @@ import re
 import subprocess
 from pathlib import Path
 
-import pytest
 import yaml
 
 from app.config import Settings
@@ -21,16 +20,6 @@ from tests.helpers import ROOT
 DOCKER = ROOT / "docker"
 COMPOSE = DOCKER / "compose.yaml"
 MONITORING = ROOT / "monitoring"
-
-
-@pytest.fixture(scope="module")
-def compose() -> dict:
-    return yaml.safe_load(COMPOSE.read_text())
-
-
-@pytest.fixture(scope="module")
-def services(compose) -> dict:
-    return compose["services"]
 
 
 def mounts(service: dict) -> dict[str, Path]:

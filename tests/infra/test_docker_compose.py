@@ -7,21 +7,10 @@ import json
 import subprocess
 from pathlib import Path
 
-import pytest
 import yaml
 
 from tests.contract.test_docker_compose import COMPOSE, MONITORING, mounts
 from tests.helpers import require_tool
-
-
-@pytest.fixture(scope="module")
-def compose() -> dict:
-    return yaml.safe_load(COMPOSE.read_text())
-
-
-@pytest.fixture(scope="module")
-def services(compose) -> dict:
-    return compose["services"]
 
 
 def run_schema_check(path: Path) -> subprocess.CompletedProcess:
