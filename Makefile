@@ -7,7 +7,8 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 MAKEFLAGS += --no-print-directory
 
-UV_VERSION ?= 0.13.9
+# uv's version is written once, in pyproject.toml ([tool.uv] required-version); read it here.
+UV_VERSION := $(shell sed -n 's/^required-version = "==\(.*\)"/\1/p' pyproject.toml)
 VENV       ?= .venv
 PY         := $(VENV)/bin/python
 PORT       ?= 8000

@@ -3,7 +3,8 @@
 # Pipelines stay thin: every project step is a target here or in another mk/*.mk file.
 
 .PHONY: pipeline tools validate-ci sbom check-commits junit-summary system-deps system-deps-podman \
-	tf-roots-validate publish sign deploy deploy-render jenkins-up jenkins-down
+	tf-roots-validate image-save image-load publish sign verify promote-image changelog deploy \
+	deploy-render jenkins-up jenkins-down
 
 COMPOSE        ?= docker compose
 # One list of the Debian/Ubuntu packages the test suite needs beyond Python and Node;
@@ -66,18 +67,66 @@ tf-roots-validate: ## terraform init -backend=false + validate in every root (do
 		terraform -chdir=$$root validate -no-color || exit 1; \
 	done
 
-publish: ## push the image `make image TAG=...` built to $(REGISTRY_IMAGE):$(TAG); writes reports/image-ref.txt
+# Build once, promote the digest. The image `make image` built and `make e2e` tested is the
+# one published: CI hands it from its image job to the publish job as a tarball (image-save,
+# image-load), pushes it under the commit's sha and signs that digest; a release tag later
+# puts a second tag on the same manifest (promote-image) - nothing is ever rebuilt.
+IMAGE_TARBALL  ?= build/image.tar
+IMAGE_ID_FILE  ?= build/image-id.txt
+# What a publish pushes to: $(REGISTRY_IMAGE):<full commit sha>; a release adds :$(RELEASE_TAG).
+PUBLISH_TAG    ?= $(IMAGE_REVISION)
+RELEASE_TAG    ?= $(shell git describe --exact-match --tags --match 'v*' HEAD 2>/dev/null)
+# Whose signature a deploy accepts: this repository's ci.yml, run on main, for this commit.
+SIGNER_REPOSITORY ?= $(GITHUB_REPOSITORY)
+SIGNER_WORKFLOW   ?= .github/workflows/ci.yml@refs/heads/main
+SIGNER_SHA        ?= $(IMAGE_REVISION)
+OIDC_ISSUER       ?= https://token.actions.githubusercontent.com
+
+image-save: ## write the tested image $(IMAGE):$(TAG) and its id to build/ (handed to the publish job)
+	@mkdir -p $(dir $(IMAGE_TARBALL))
+	$(CONTAINER_ENGINE) image inspect --format '{{.Id}}' $(IMAGE):$(TAG) > $(IMAGE_ID_FILE)
+	$(CONTAINER_ENGINE) save -o $(IMAGE_TARBALL) $(IMAGE):$(TAG)
+	@echo "image-save: $(IMAGE):$(TAG) $$(cat $(IMAGE_ID_FILE)) -> $(IMAGE_TARBALL)"
+
+image-load: ## load build/image.tar and check it is the image image-save recorded (no rebuild)
+	$(CONTAINER_ENGINE) load -i $(IMAGE_TARBALL)
+	@loaded=$$($(CONTAINER_ENGINE) image inspect --format '{{.Id}}' $(IMAGE):$(TAG)); \
+	if [ "$$loaded" != "$$(cat $(IMAGE_ID_FILE))" ]; then \
+		echo "image-load: $(IMAGE):$(TAG) is $$loaded, not the tested $$(cat $(IMAGE_ID_FILE))" >&2; exit 1; \
+	fi; echo "image-load: $(IMAGE):$(TAG) is the tested image $$loaded"
+
+publish: ## push the tested $(IMAGE):$(TAG) to $(REGISTRY_IMAGE):<commit sha>; writes reports/image-ref.txt (name@digest)
 	@test -n "$(REGISTRY_IMAGE)" || { echo "REGISTRY_IMAGE=registry/owner/name is required" >&2; exit 2; }
-	scripts/publish_image.sh "$$($(MAKE) -s print-image):$(TAG)" "$(REGISTRY_IMAGE)" "$(TAG)"
+	scripts/publish_image.sh "$(IMAGE):$(TAG)" "$(REGISTRY_IMAGE)" "$(PUBLISH_TAG)"
 
 sign: ## keyless cosign signature of $(IMAGE_REF) (needs an OIDC token: GitHub Actions id-token)
 	@test -n "$(IMAGE_REF)" || { echo "IMAGE_REF=name@sha256:... is required" >&2; exit 2; }
 	cosign sign --yes "$(IMAGE_REF)"
 
+verify: ## cosign verify $(IMAGE_REF): signed by $(SIGNER_REPOSITORY)'s ci.yml on main for commit $(SIGNER_SHA)
+	@test -n "$(IMAGE_REF)" || { echo "IMAGE_REF=name@sha256:... is required" >&2; exit 2; }
+	@test -n "$(SIGNER_REPOSITORY)" || { echo "SIGNER_REPOSITORY=owner/repo is required" >&2; exit 2; }
+	cosign verify --certificate-oidc-issuer "$(OIDC_ISSUER)" \
+		--certificate-identity "https://github.com/$(SIGNER_REPOSITORY)/$(SIGNER_WORKFLOW)" \
+		--certificate-github-workflow-sha "$(SIGNER_SHA)" "$(IMAGE_REF)" >/dev/null
+	@echo "verify: $(IMAGE_REF) was signed by $(SIGNER_REPOSITORY)/$(SIGNER_WORKFLOW) for $(SIGNER_SHA)"
+
+promote-image: ## release: tag the digest published for this commit as $(RELEASE_TAG) (no rebuild); writes reports/image-ref.txt
+	@test -n "$(REGISTRY_IMAGE)" || { echo "REGISTRY_IMAGE=registry/owner/name is required" >&2; exit 2; }
+	@test -n "$(RELEASE_TAG)" || { echo "HEAD carries no v* tag: nothing to release (or pass RELEASE_TAG=)" >&2; exit 2; }
+	scripts/promote_image.sh "$(REGISTRY_IMAGE)" "$(PUBLISH_TAG)" "$(RELEASE_TAG)"
+
+# On a tagged commit: the notes of that release (its tag back to the previous one); anywhere
+# else: what the next tag would release. The release job attaches exactly this output.
+changelog: setup ## release notes from the conventional commits since the previous v* tag (git-cliff, cliff.toml)
+	@if git describe --exact-match --tags --match 'v*' HEAD >/dev/null 2>&1; then range=--current; \
+	else range=--unreleased; fi; \
+	$(VENV)/bin/git-cliff --config cliff.toml --strip header $$range
+
 deploy-render: ## print k8s/overlays/$(ENV) with the image set to $(IMAGE_REF), without applying it
 	python3 scripts/deploy_overlay.py --env "$(ENV)" --image "$(IMAGE_REF)" --render
 
-deploy: ## kubectl apply k8s/overlays/$(ENV) with the image set to $(IMAGE_REF); waits for the rollout
+deploy: ## apply k8s/overlays/$(ENV) with $(IMAGE_REF); waits, rolls back a rollout not ready in time (KUBECONFIG_B64 optional)
 	python3 scripts/deploy_overlay.py --env "$(ENV)" --image "$(IMAGE_REF)" --apply
 
 jenkins-up: ## Jenkins with this repository's pipeline job: http://127.0.0.1:8090 (needs JENKINS_ADMIN_PASSWORD)

@@ -2,7 +2,7 @@
 # Details: docs/kubernetes.md. A real cluster cannot run on the CI machine; the kind targets
 # run on a student's machine and in the GitHub Actions e2e job.
 
-.PHONY: validate-k8s kind-up kind-down k8s-smoke
+.PHONY: validate-k8s kind-up kind-down k8s-smoke k8s-rollback-check
 
 OVERLAY ?= dev
 
@@ -19,3 +19,6 @@ kind-down: ## stop kind-up's port-forwards and delete the kind cluster
 
 k8s-smoke: ## check a deployed overlay as a user would (OVERLAY=dev|staging|production, NAMESPACE=, KUBE_CONTEXT=)
 	OVERLAY=$(OVERLAY) scripts/k8s-smoke.sh
+
+k8s-rollback-check: ## after kind-up: make deploy an image that is never ready; expect a named failure and a rollback
+	scripts/k8s-rollback-check.sh

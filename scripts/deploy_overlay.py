@@ -7,17 +7,27 @@ runs exactly the image that was tested and signed:
     python3 scripts/deploy_overlay.py --env staging --image ghcr.io/o/r@sha256:... --render
     python3 scripts/deploy_overlay.py --env staging --image ghcr.io/o/r@sha256:... --apply
 
---render prints the manifests (works without a cluster); --apply runs `kubectl apply -k` with
-$KUBECONFIG and waits for every Deployment's rollout. Standard library only: the deploy jobs
-need no virtualenv.
+--render prints the manifests (works without a cluster); --apply runs `kubectl apply -k` and
+waits for every Deployment's rollout. A rollout that is not ready within $ROLLOUT_TIMEOUT is
+undone (`kubectl rollout undo`: back to the previous revision) and the exit status is non-zero,
+naming the Deployment that failed.
+
+Cluster credentials: $KUBECONFIG_B64 (a base64 kubeconfig, as CI secrets hold it) is decoded
+here, into a private temporary file that is removed afterwards - the one place GitHub Actions
+and Jenkins hand a kubeconfig over. Without it, kubectl's own $KUBECONFIG or ~/.kube/config
+applies, as on a laptop. Standard library only: the deploy jobs need no virtualenv.
 """
 
 import argparse
+import base64
+import binascii
 import json
 import os
 import re
 import subprocess
 import sys
+import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,21 +89,83 @@ def kubectl(*args: str, capture: bool = False) -> str:
     return result.stdout if capture else ""
 
 
-def wait_for_rollouts(build_dir: Path) -> None:
+@contextmanager
+def kubeconfig_from_environment():
+    """$KUBECONFIG_B64 -> a 0600 file in a private temporary directory, named by $KUBECONFIG
+    while the deploy runs, removed afterwards. Without $KUBECONFIG_B64 nothing changes."""
+    encoded = "".join(os.environ.get("KUBECONFIG_B64", "").split())
+    if not encoded:
+        yield
+        return
+    try:
+        config = base64.b64decode(encoded, validate=True)
+    except binascii.Error:
+        raise SystemExit(
+            "deploy: KUBECONFIG_B64 is not valid base64 (make it with base64 -w0 kubeconfig)"
+        ) from None
+    previous = os.environ.get("KUBECONFIG")
+    with tempfile.TemporaryDirectory(prefix="deploy-") as private:
+        path = Path(private) / "kubeconfig"
+        path.touch(mode=0o600)
+        path.write_bytes(config)
+        os.environ["KUBECONFIG"] = str(path)
+        try:
+            yield
+        finally:
+            if previous is None:
+                os.environ.pop("KUBECONFIG", None)
+            else:
+                os.environ["KUBECONFIG"] = previous
+
+
+def deployments(build_dir: Path) -> list[tuple[str, str]]:
+    """(name, namespace) of every Deployment the kustomization applies."""
     listed = json.loads(kubectl("get", "-k", str(build_dir), "-o", "json", capture=True))
     items = listed.get("items", [listed])
-    for item in items:
-        if item.get("kind") != "Deployment":
-            continue
-        meta = item["metadata"]
-        kubectl(
+    return [
+        (item["metadata"]["name"], item["metadata"].get("namespace", "default"))
+        for item in items
+        if item.get("kind") == "Deployment"
+    ]
+
+
+def rollout_ready(name: str, namespace: str) -> bool:
+    status = subprocess.run(
+        [
+            "kubectl",
             "rollout",
             "status",
-            f"deployment/{meta['name']}",
+            f"deployment/{name}",
             "-n",
-            meta.get("namespace", "default"),
+            namespace,
             f"--timeout={ROLLOUT_TIMEOUT}",
+        ],
+        check=False,
+    )
+    return status.returncode == 0
+
+
+def wait_or_roll_back(build_dir: Path) -> list[str]:
+    """Wait for every rollout; undo each one that is not ready in time. Returns the failures."""
+    failures = []
+    for name, namespace in deployments(build_dir):
+        if rollout_ready(name, namespace):
+            continue
+        failure = (
+            f"deployment/{name} in namespace {namespace} was not ready within {ROLLOUT_TIMEOUT}"
         )
+        print(f"deploy: {failure}; rolling back to the previous revision", file=sys.stderr)
+        undo = subprocess.run(
+            ["kubectl", "rollout", "undo", f"deployment/{name}", "-n", namespace], check=False
+        )
+        if undo.returncode != 0:
+            failure += "; the rollback failed too (a first deploy has no previous revision)"
+        elif rollout_ready(name, namespace):
+            failure += "; rolled back to the previous revision"
+        else:
+            failure += "; rolled back, but the previous revision is not ready either"
+        failures.append(failure)
+    return failures
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -110,8 +182,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.render:
         sys.stdout.write(kubectl("kustomize", str(build_dir), capture=True))
         return 0
-    kubectl("apply", "-k", str(build_dir))
-    wait_for_rollouts(build_dir)
+    with kubeconfig_from_environment():
+        kubectl("apply", "-k", str(build_dir))
+        failures = wait_or_roll_back(build_dir)
+    if failures:
+        for failure in failures:
+            print(f"deploy FAILED: {failure}", file=sys.stderr)
+        return 1
     print(f"deployed {args.image} to {args.env}")
     return 0
 

@@ -5,6 +5,8 @@ but not the other, fails here — on the CI machine, before anyone pushes.
 """
 
 import re
+import subprocess
+import tomllib
 
 import pytest
 import yaml
@@ -26,6 +28,10 @@ GITHUB_ONLY = {
     "junit-summary": "GitHub's job summary page; Jenkins shows the same reports with `junit`",
     "print-image": "names the image for the Grype scan action, a GitHub Action",
     "sign": "keyless cosign signs with GitHub's OIDC token; Jenkins has no such identity",
+    "verify": "checks the signature `sign` made; Jenkins publishes unsigned (no OIDC identity)",
+    "image-save": "hands the tested image from the image job to the publish job; Jenkins' stages "
+    "share one workspace and engine",
+    "image-load": "the other half of image-save",
 }
 
 
@@ -54,7 +60,7 @@ def test_every_target_the_jenkinsfile_calls_exists():
 
 
 def test_jenkins_covers_every_ci_and_cd_target_and_nothing_else():
-    github = workflow_targets("ci.yml") | workflow_targets("cd.yml")
+    github = workflow_targets("ci.yml") | workflow_targets("deploy.yml")
     jenkins = jenkins_targets()
     assert github - set(GITHUB_ONLY) - jenkins == set(), "stages GitHub runs but Jenkins does not"
     assert jenkins - github == set(), "stages Jenkins runs but GitHub Actions does not"
@@ -109,14 +115,42 @@ def test_jenkins_image_is_a_pinned_lts():
     assert re.fullmatch(r"jenkins/jenkins:\d+\.\d+\.\d+-lts-jdk\d+", base), base
 
 
-def test_uv_version_has_one_value_everywhere():
-    makefile = re.search(r"^UV_VERSION\s*\?=\s*(\S+)", (ROOT / "Makefile").read_text(), re.M)
-    expected = makefile.group(1)
-    dockerfile = (ROOT / "docker/jenkins/Dockerfile").read_text()
-    assert f"ARG UV_VERSION={expected}\n" in dockerfile
-    for workflow in workflow_names():
-        env = yaml.safe_load((ROOT / ".github/workflows" / workflow).read_text()).get("env", {})
-        assert env.get("UV_VERSION") == expected, workflow
+def test_uv_version_is_written_once():
+    """pyproject.toml's [tool.uv] required-version is the one source: setup-uv reads it
+    (version-file), the Makefile and docker/Dockerfile read it, and uv refuses any other
+    version. No other file may write it down again."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    required = pyproject["tool"]["uv"]["required-version"]
+    assert re.fullmatch(r"==\d+\.\d+\.\d+", required), required
+    version = required.removeprefix("==")
+    make = subprocess.run(
+        ["make", "-s", "--no-print-directory", "-pRrq", "-f", "Makefile", ":"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    assert re.search(rf"^UV_VERSION := {re.escape(version)}$", make, re.M), "make reads it"
+    tracked = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard", "-z"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\0")
+    written = []
+    for name in filter(None, tracked):
+        path = ROOT / name
+        if name in {"pyproject.toml", "uv.lock"} or not path.is_file():
+            continue
+        if path.suffix not in {".yml", ".yaml", ".mk", ".md", ".toml", ".cfg", ".txt", ".sh"} and (
+            path.name not in {"Makefile", "Dockerfile", "Jenkinsfile"}
+        ):
+            continue
+        text = path.read_text(errors="replace")
+        if re.search(rf"(?i)uv[^\n]{{0,40}}{re.escape(version)}", text):
+            written.append(name)
+    assert not written, f"the uv version is written again in {written}: read pyproject.toml"
 
 
 def test_every_terraform_root_is_seen_by_the_validate_target():

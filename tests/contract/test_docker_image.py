@@ -65,10 +65,14 @@ def test_multi_stage_with_the_base_image_as_build_argument(dockerfile):
     assert ":" in default and not default.endswith(":latest"), "pin the default base tag"
 
 
-def test_uv_version_matches_the_makefile(dockerfile):
-    makefile = (ROOT / "Makefile").read_text()
-    wanted = re.search(r"^UV_VERSION\s*\?=\s*(\S+)", makefile, flags=re.MULTILINE).group(1)
-    assert f"UV_VERSION={wanted}" in args_of(dockerfile, "ARG")
+def test_uv_version_is_read_from_pyproject(dockerfile):
+    """No version of its own: the builder installs the uv pyproject.toml requires."""
+    assert not any(arg.startswith("UV_VERSION") for arg in args_of(dockerfile, "ARG"))
+    copies = [args for name, args in dockerfile if name in {"COPY", "RUN"}]
+    project = next(i for i, args in enumerate(copies) if args.startswith("pyproject.toml"))
+    install = next(i for i, args in enumerate(copies) if "pip install" in args and "uv==" in args)
+    assert project < install
+    assert "required-version" in copies[install] and "pyproject.toml" in copies[install]
 
 
 def test_dependencies_layer_comes_before_the_code(dockerfile):

@@ -1,6 +1,6 @@
-"""The GitHub side of CI/CD through the real tools: schemas, actionlint, zizmor; the Jenkinsfile
-through npm-groovy-lint. (The security rules, read as data, are in
-tests/contract/test_ci_workflows.py.)
+"""The GitHub side of CI/CD through the real tools: schemas, actionlint, zizmor (configured by
+.github/zizmor.yml); the Jenkinsfile through npm-groovy-lint. (The security rules, read as
+data, are in tests/contract/test_ci_workflows.py.)
 
 Each validator also gets a broken input once, to prove it can fail (a check that cannot fail
 is a defect).
@@ -54,6 +54,8 @@ def run(args, cwd=ROOT):
         ),
         ("vendor.github-issue-config", [ISSUE_TEMPLATES / "config.yml"]),
         ("vendor.dependabot", [ROOT / ".github" / "dependabot.yml"]),
+        # actionlint's glob covers .github/workflows only: the local actions get their schema.
+        ("vendor.github-actions", sorted((ROOT / ".github" / "actions").glob("*/action.yml"))),
     ],
 )
 def test_github_files_match_their_schemas(schema, paths):
@@ -97,6 +99,7 @@ def test_zizmor_finds_nothing_offline():
             "--offline",
             "--no-progress",
             ".github/workflows",
+            ".github/actions",
             ".github/dependabot.yml",
         ]
     )

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Release an image without rebuilding it: put the release tag on the manifest that CI already
+# built, tested, pushed (under the commit's sha) and signed. Same manifest, same digest.
+#   scripts/promote_image.sh REGISTRY_IMAGE COMMIT_TAG RELEASE_TAG
+# Writes reports/image-ref.txt = REGISTRY_IMAGE@sha256:... — what the production deploy rolls out.
+# Needs skopeo (GitHub's Ubuntu runners and the Jenkins image have it) and a registry login
+# (skopeo reads docker's credentials, as docker/login-action and `docker login` write them).
+set -euo pipefail
+
+registry_image=${1:?registry image, e.g. ghcr.io/owner/lifecycle-lab}
+commit_tag=${2:?the tag CI published the commit under: its full sha}
+release_tag=${3:?release tag, e.g. v1.2.3}
+
+die() {
+  echo "promote: $*" >&2
+  exit 1
+}
+
+digest=$(skopeo inspect --format '{{.Digest}}' "docker://$registry_image:$commit_tag") ||
+  die "no image $registry_image:$commit_tag: a release tag must name a commit that CI on main published (merge it to main first); nothing was released"
+case "$digest" in
+  sha256:*) ;;
+  *) die "could not read the digest of $registry_image:$commit_tag (got '$digest')" ;;
+esac
+
+# --preserve-digests: fail rather than write a manifest whose digest differs from the tested one.
+skopeo copy --all --preserve-digests \
+  "docker://$registry_image@$digest" "docker://$registry_image:$release_tag"
+promoted=$(skopeo inspect --format '{{.Digest}}' "docker://$registry_image:$release_tag")
+[ "$promoted" = "$digest" ] ||
+  die "$registry_image:$release_tag points at $promoted, not at the tested $digest"
+
+mkdir -p reports
+echo "$registry_image@$digest" | tee reports/image-ref.txt
