@@ -55,6 +55,8 @@ def create_app(settings: Settings | None = None, *, shared_state=None) -> Flask:
     shared = app.extensions["shared_state"] = shared_state or state.current()
     metrics = app.extensions["metrics"] = Metrics(shared)
     metrics.build_info.labels(settings.app_version, settings.git_sha).set(1)
+    if settings.git_commit_time is not None:
+        metrics.commit_time.labels(settings.git_sha).set(settings.git_commit_time.timestamp())
     _load_model(app, settings)
 
     # First, so that its hooks run before any other: every request is timed and counted,

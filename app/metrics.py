@@ -74,6 +74,15 @@ class Metrics:
             multiprocess_mode="livemax",
             registry=registry,
         )
+        # The commit's time as a value, not a label: Prometheus can subtract it (lead time)
+        # and see it step back (a rollback to an older commit). Set only when it is known.
+        self.commit_time = Gauge(
+            "app_commit_timestamp_seconds",
+            "Unix time of the commit this build was made from",
+            ["git_sha"],
+            multiprocess_mode="livemax",
+            registry=registry,
+        )
         self.predictions = Counter(
             "model_predictions_total",
             "Predictions served",

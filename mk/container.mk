@@ -32,7 +32,8 @@ IMAGE_MAX_MB_local   ?= 200
 IMAGE_VERSION        := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml | head -n 1)
 IMAGE_REVISION       := $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 IMAGE_REVISION_SHORT := $(shell git rev-parse --short HEAD 2>/dev/null || echo dev)
-IMAGE_CREATED        := $(shell TZ=UTC git log -1 --format=%cd --date=format-local:%Y-%m-%dT%H:%M:%SZ 2>/dev/null || echo unknown)
+IMAGE_COMMITTED      := $(shell TZ=UTC git log -1 --format=%cd --date=format-local:%Y-%m-%dT%H:%M:%SZ 2>/dev/null || echo unknown)
+IMAGE_CREATED        := $(IMAGE_COMMITTED)
 # The repository's web address: git@host:o/r and https://user:token@host/o/r both become
 # https://host/o/r (credentials never reach a label); a non-URL remote (a local clone) keeps
 # the Dockerfile's default.
@@ -69,10 +70,10 @@ image: podman-setup ## build $(IMAGE):$(TAG) with docker or podman (IMAGE_BASE=a
 	echo "image: $(CONTAINER_ENGINE) build $(IMAGE):$(TAG) from $$from"; \
 	$(CONTAINER_ENGINE) build $$format -f docker/Dockerfile \
 		--build-arg PYTHON_IMAGE=$$from \
-		--build-arg UV_VERSION=$(UV_VERSION) \
 		--build-arg VERSION=$(IMAGE_VERSION) \
 		--build-arg REVISION=$(IMAGE_REVISION) \
 		--build-arg CREATED=$(IMAGE_CREATED) \
+		--build-arg COMMITTED=$(IMAGE_COMMITTED) \
 		$(if $(IMAGE_SOURCE),--build-arg SOURCE=$(IMAGE_SOURCE)) \
 		-t $(IMAGE):$(TAG) . ; \
 	mkdir -p $(dir $(IMAGE_BASE_FILE)); echo $$base > $(IMAGE_BASE_FILE)

@@ -19,7 +19,7 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 setup: $(VENV)/.synced ## create .venv with every Python dependency from uv.lock (idempotent)
 
 run: setup ## serve the app under gunicorn on $PORT (default 8000) with the active model
-	GIT_SHA=$$(git rev-parse --short HEAD 2>/dev/null || echo unknown) \
+	GIT_SHA=$$(git rev-parse --short HEAD 2>/dev/null || echo unknown) GIT_COMMIT_TIME=$(IMAGE_COMMITTED) \
 		$(VENV)/bin/gunicorn --config app/gunicorn.conf.py "app:create_app()"
 
 lint: setup ## ruff, bandit, yamllint, shellcheck (hadolint and friends run in `make validate`)

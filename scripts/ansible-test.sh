@@ -35,6 +35,7 @@ cleanup() {
 trap cleanup EXIT
 
 git_sha=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+git_commit_time=$(git log -1 --format=%cI 2>/dev/null || echo unknown)
 # shellcheck disable=SC2206 # word splitting of the extra arguments is intended
 extra=(${ANSIBLE_EXTRA_ARGS:-})
 
@@ -42,6 +43,7 @@ converge() { # converge LOG [ansible-playbook args...]; the exit code is the pla
   local log=$1
   shift
   ansible-playbook -i "$inventory" "$playbook" -e "app_service_git_sha=$git_sha" \
+    -e "app_service_git_commit_time=$git_commit_time" \
     "${extra[@]}" "$@" >"$log" 2>&1
 }
 

@@ -13,6 +13,9 @@ Ctrl-C stops everything it started.
     python scripts/demo.py                  # the tour, until Ctrl-C
     python scripts/demo.py --mode drift     # one kind of traffic only
     python scripts/demo.py --duration 300   # stop by itself after 5 minutes
+    python scripts/demo.py --no-app --interval 1s --mode none
+        # around an app you run and redeploy yourself (`make run`, lab 9), no traffic,
+        # scraped and evaluated every second
 """
 
 from __future__ import annotations
@@ -168,6 +171,19 @@ class Demo:
                 self.loadgen.wait()
 
 
+def prometheus_config(interval: str | None) -> Path:
+    """The config Prometheus reads: the repository's own, or - with --interval - a copy of it
+    with shorter scrape and evaluation intervals (the rules and their windows unchanged)."""
+    if not interval:
+        return PROMETHEUS_CONFIG
+    config = yaml.safe_load(PROMETHEUS_CONFIG.read_text())
+    config["global"].update(scrape_interval=interval, evaluation_interval=interval)
+    config["rule_files"] = [str(PROMETHEUS_CONFIG.parent / f) for f in config["rule_files"]]
+    copy = STATE / "prometheus.yml"
+    copy.write_text(yaml.safe_dump(config, sort_keys=False))
+    return copy
+
+
 def stop_on_sigterm(signum, frame):
     raise KeyboardInterrupt  # `kill <pid>` stops the demo as cleanly as Ctrl-C
 
@@ -175,13 +191,19 @@ def stop_on_sigterm(signum, frame):
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--mode", choices=("tour", "normal", "errors", "slow", "drift"), default="tour"
+        "--mode", choices=("tour", "normal", "errors", "slow", "drift", "none"), default="tour"
     )
+    parser.add_argument(
+        "--no-app", action="store_true", help="do not start the app: scrape the one you run"
+    )
+    parser.add_argument("--interval", help="scrape and evaluation interval, e.g. 1s")
     parser.add_argument("--rate", type=float, default=10.0, help="requests per second")
     parser.add_argument("--duration", type=float, default=0, help="seconds; 0 = until Ctrl-C")
     args = parser.parse_args(argv)
 
     named = ports()
+    if args.no_app:
+        del named["app"]  # yours, already listening there
     check_free(named)
     prometheus_bin, alertmanager_bin = tool("prometheus"), tool("prometheus-alertmanager")
     # Each demo starts from empty series: an earlier run's drift would otherwise stay inside
@@ -196,26 +218,28 @@ def main(argv: list[str] | None = None) -> int:
 
     demo = Demo()
     signal.signal(signal.SIGTERM, stop_on_sigterm)
-    app_url = f"http://127.0.0.1:{named['app']}"
+    app_url = f"http://127.0.0.1:{ports()['app']}"
     try:
-        git_sha = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-        )
-        app_env = gunicorn_env(
-            named["app"],
-            STATE / "metrics",
-            WEB_CONCURRENCY=os.environ.get("WEB_CONCURRENCY", "2"),
-            CHAOS_ENABLED="true",
-            APP_ENV="development",
-            GIT_SHA=git_sha.stdout.strip() or "unknown",
-        )
-        app = demo.start("app", gunicorn_command(), env=app_env)
-        wait_http(f"{app_url}/readyz", app, "app")
+        if not args.no_app:
+            git = ["git", "log", "-1", "--format=%h %cI"]  # the commit and its time
+            head = subprocess.run(git, cwd=ROOT, capture_output=True, text=True).stdout.split()
+            git_sha, commit_time = head if len(head) == 2 else ("unknown", "unknown")
+            app_env = gunicorn_env(
+                named["app"],
+                STATE / "metrics",
+                WEB_CONCURRENCY=os.environ.get("WEB_CONCURRENCY", "2"),
+                CHAOS_ENABLED="true",
+                APP_ENV="development",
+                GIT_SHA=git_sha,
+                GIT_COMMIT_TIME=commit_time,
+            )
+            app = demo.start("app", gunicorn_command(), env=app_env)
+            wait_http(f"{app_url}/readyz", app, "app")
         prometheus = demo.start(
             "prometheus",
             [
                 prometheus_bin,
-                f"--config.file={PROMETHEUS_CONFIG}",
+                f"--config.file={prometheus_config(args.interval)}",
                 f"--storage.tsdb.path={STATE / 'prometheus'}",
                 f"--web.listen-address=127.0.0.1:{named['prometheus']}",
             ],
@@ -256,8 +280,13 @@ def main(argv: list[str] | None = None) -> int:
         say(f"logs and data in {STATE}; Ctrl-C stops everything")
 
         until = time.monotonic() + args.duration if args.duration else float("inf")
-        plan = TOUR if args.mode == "tour" else [(args.mode, 3600)]
-        demo.traffic(app_url, plan, args.rate, until)
+        if args.mode == "none":
+            say("traffic: none (send your own: make loadgen)")
+            while time.monotonic() < until:
+                time.sleep(1)
+        else:
+            plan = TOUR if args.mode == "tour" else [(args.mode, 3600)]
+            demo.traffic(app_url, plan, args.rate, until)
     except KeyboardInterrupt:
         say("stopping")
     finally:

@@ -40,8 +40,8 @@ def panels(dashboard: Dashboard) -> list[Panel]:
     return found
 
 
-def test_the_three_dashboards_exist():
-    assert {p.stem for p in DASHBOARDS} == {"service", "slo", "model"}
+def test_the_four_dashboards_exist():
+    assert {p.stem for p in DASHBOARDS} == {"service", "slo", "model", "delivery"}
 
 
 @pytest.mark.parametrize("path", DASHBOARDS, ids=lambda p: p.stem)

@@ -27,6 +27,8 @@ def test_chaos_is_off_by_default_in_production_but_can_be_forced():
         ("CHAOS_ENABLED", "maybe", "not a boolean"),
         ("LOG_LEVEL", "LOUD", "not one of"),
         ("MODEL_DIR", "  ", "empty"),
+        ("GIT_COMMIT_TIME", "yesterday", "not an ISO 8601 time"),
+        ("GIT_COMMIT_TIME", "2024-05-01T12:00:00", "no time zone"),
     ],
 )
 def test_a_bad_value_names_the_variable(name, value, fragment):
@@ -38,3 +40,17 @@ def test_a_bad_value_names_the_variable(name, value, fragment):
 
 def test_env_vars_lists_every_variable_read():
     assert {"PORT", "WEB_CONCURRENCY", "DRAIN_SECONDS", "PROMETHEUS_MULTIPROC_DIR"} <= set(ENV_VARS)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["2024-05-01T12:00:00Z", "2024-05-01T14:00:00+02:00"],  # make image's, git's %cI
+)
+def test_the_commit_time_is_one_instant_whatever_its_zone(raw):
+    settings = Settings.from_env({"GIT_COMMIT_TIME": raw})
+    assert settings.git_commit_time.timestamp() == 1_714_564_800
+
+
+def test_an_unknown_commit_time_is_none():
+    assert Settings.from_env({}).git_commit_time is None
+    assert Settings.from_env({"GIT_COMMIT_TIME": "unknown"}).git_commit_time is None

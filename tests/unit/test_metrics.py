@@ -1,5 +1,7 @@
 """The metrics contract, in single-process mode (multiprocess is proven in integration)."""
 
+from datetime import UTC, datetime
+
 from prometheus_client.parser import text_string_to_metric_families
 
 
@@ -75,6 +77,17 @@ def test_info_gauges_and_process_metrics(client, app):
     assert "http_requests_in_flight" in families
     count = "http_request_duration_seconds_count"
     assert value(families, "http_request_duration_seconds", count, route="/healthz") == 1
+
+
+def test_the_commit_time_is_a_gauge_only_when_the_build_knows_it(make_app):
+    def commit_times(**settings):
+        families = scrape(make_app(git_sha="abc1234", **settings).test_client())
+        family = families.get("app_commit_timestamp_seconds")
+        return [(s.labels, s.value) for s in family.samples] if family else []
+
+    known = datetime(2024, 5, 1, 12, tzinfo=UTC)
+    assert commit_times(git_commit_time=known) == [({"git_sha": "abc1234"}, 1_714_564_800)]
+    assert commit_times() == []  # an unknown time: no series rather than a zero (1970)
 
 
 def test_invented_methods_cannot_mint_series(client):
