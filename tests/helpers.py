@@ -181,3 +181,27 @@ def probe_app(env: dict, paths=()) -> dict:
     # The app's own log lines share stdout (access lines may come after, at exit).
     (answer,) = [line for line in result.stdout.splitlines() if line.startswith("PROBE ")]
     return json.loads(answer.removeprefix("PROBE "))
+
+
+def fake_bin(tmp_path: Path, **programs: str) -> Path:
+    """A directory of stand-in programs (name=script text), to put first on PATH: how the
+    tests run a deploy script against a `kubectl` that records its calls instead of a cluster."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    for name, text in programs.items():
+        path = bin_dir / name
+        path.write_text(text)
+        path.chmod(0o755)
+    return bin_dir
+
+
+def run_deploy_overlay(*args: str, env: dict | None = None, timeout: float = 120):
+    """scripts/deploy_overlay.py (what `make deploy` and `make deploy-render` run), at the root."""
+    return subprocess.run(
+        [sys.executable, "scripts/deploy_overlay.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )

@@ -66,14 +66,18 @@ def jenkins_stages() -> list[str]:
 
 
 @cache
-def defined_make_targets() -> frozenset[str]:
-    """Every target make knows, read from its database (`make -pRrq`), nothing executed."""
-    database = subprocess.run(
+def make_database() -> str:
+    """make's database (`make -pRrq`): every variable and target, with nothing executed."""
+    return subprocess.run(
         ["make", "-pRrq", "-f", "Makefile", ":"],
         cwd=ROOT,
         capture_output=True,
         text=True,
         check=False,
     ).stdout
-    names = re.findall(r"^([a-zA-Z0-9_.-]+):(?!=)", database, flags=re.MULTILINE)
+
+
+def defined_make_targets() -> frozenset[str]:
+    """Every target make knows."""
+    names = re.findall(r"^([a-zA-Z0-9_.-]+):(?!=)", make_database(), flags=re.MULTILINE)
     return frozenset(names)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT
+from tests.helpers import ROOT, fake_bin, run_deploy_overlay
 
 DIGEST = "sha256:" + "ab" * 32
 IMAGE = f"ghcr.io/student/lifecycle-lab@{DIGEST}"
@@ -58,33 +58,18 @@ else:
 """
 
 
-def fake_bin(tmp_path: Path, **programs: str) -> Path:
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir(exist_ok=True)
-    for name, text in programs.items():
-        path = bin_dir / name
-        path.write_text(text)
-        path.chmod(0o755)
-    return bin_dir
-
-
 def deploy(tmp_path: Path, ready: str, **env: str):
     bin_dir = fake_bin(tmp_path, kubectl=FAKE_KUBECTL.format(python=sys.executable))
     log = tmp_path / "kubectl.log"
     log.touch()
-    result = subprocess.run(
-        [
-            sys.executable,
-            "scripts/deploy_overlay.py",
-            "--env",
-            "staging",
-            "--image",
-            IMAGE,
-            "--base-image",
-            "localhost/lifecycle-lab",
-            "--apply",
-        ],
-        cwd=ROOT,
+    result = run_deploy_overlay(
+        "--env",
+        "staging",
+        "--image",
+        IMAGE,
+        "--base-image",
+        "localhost/lifecycle-lab",
+        "--apply",
         env={
             "PATH": f"{bin_dir}:/usr/bin:/bin",
             "HOME": str(tmp_path),
@@ -93,8 +78,6 @@ def deploy(tmp_path: Path, ready: str, **env: str):
             "ROLLOUT_TIMEOUT": "7s",
             **env,
         },
-        capture_output=True,
-        text=True,
         timeout=60,
     )
     calls = [json.loads(line) for line in log.read_text().splitlines()]

@@ -2,10 +2,8 @@
 `kubectl kustomize` (what `make deploy-render` and the deploy stages run)."""
 
 import json
-import subprocess
-import sys
 
-from tests.helpers import ROOT, require_tool
+from tests.helpers import ROOT, require_tool, run_deploy_overlay
 
 
 def test_deploy_render_pins_the_published_digest_and_leaves_the_overlay_alone():
@@ -13,20 +11,8 @@ def test_deploy_render_pins_the_published_digest_and_leaves_the_overlay_alone():
     overlay = ROOT / "k8s/overlays/staging/kustomization.yaml"
     before = overlay.read_text()
     digest = "sha256:" + "ab" * 32
-    result = subprocess.run(
-        [
-            sys.executable,
-            "scripts/deploy_overlay.py",
-            "--env",
-            "staging",
-            "--image",
-            f"ghcr.io/student/lifecycle-lab@{digest}",
-            "--render",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    result = run_deploy_overlay(
+        "--env", "staging", "--image", f"ghcr.io/student/lifecycle-lab@{digest}", "--render"
     )
     assert result.returncode == 0, result.stderr
     images = [

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT, free_port, require_tool, run_gunicorn
+from tests.helpers import ROOT, fake_bin, free_port, require_tool, run_gunicorn
 
 SCRIPTS = ROOT / "scripts"
 APP_NAMESPACE = "lifecycle-lab-dev"
@@ -44,17 +44,6 @@ elif "port-forward" in args:
 else:
     sys.exit(f"fake kubectl: unexpected call {{args}}")
 """
-
-
-def fake_bin(tmp_path: Path, **programs: str) -> Path:
-    """A directory of stand-in programs, to put first on PATH."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir(exist_ok=True)
-    for name, text in programs.items():
-        path = bin_dir / name
-        path.write_text(text)
-        path.chmod(0o755)
-    return bin_dir
 
 
 def run_script(name: str, path: str, env: dict | None = None, timeout: float = 120):
