@@ -202,9 +202,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     named = ports()
-    if args.no_app:
-        del named["app"]  # yours, already listening there
-    check_free(named)
+    # With --no-app the app's port is yours, already listening: only the others must be free.
+    check_free({name: port for name, port in named.items() if not (args.no_app and name == "app")})
     prometheus_bin, alertmanager_bin = tool("prometheus"), tool("prometheus-alertmanager")
     # Each demo starts from empty series: an earlier run's drift would otherwise stay inside
     # the 30-minute PSI window and show up as drift in this one.
@@ -218,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
 
     demo = Demo()
     signal.signal(signal.SIGTERM, stop_on_sigterm)
-    app_url = f"http://127.0.0.1:{ports()['app']}"
+    app_url = f"http://127.0.0.1:{named['app']}"
     try:
         if not args.no_app:
             git = ["git", "log", "-1", "--format=%h %cI"]  # the commit and its time

@@ -89,6 +89,11 @@ def kubectl(*args: str, capture: bool = False) -> str:
     return result.stdout if capture else ""
 
 
+def kubectl_succeeds(*args: str) -> bool:
+    """Run kubectl, its output shown; whether it succeeded (a failure is an answer here)."""
+    return subprocess.run(["kubectl", *args], check=False).returncode == 0
+
+
 @contextmanager
 def kubeconfig_from_environment():
     """$KUBECONFIG_B64 -> a 0600 file in a private temporary directory, named by $KUBECONFIG
@@ -130,19 +135,9 @@ def deployments(build_dir: Path) -> list[tuple[str, str]]:
 
 
 def rollout_ready(name: str, namespace: str) -> bool:
-    status = subprocess.run(
-        [
-            "kubectl",
-            "rollout",
-            "status",
-            f"deployment/{name}",
-            "-n",
-            namespace,
-            f"--timeout={ROLLOUT_TIMEOUT}",
-        ],
-        check=False,
+    return kubectl_succeeds(
+        "rollout", "status", f"deployment/{name}", "-n", namespace, f"--timeout={ROLLOUT_TIMEOUT}"
     )
-    return status.returncode == 0
 
 
 def wait_or_roll_back(build_dir: Path) -> list[str]:
@@ -155,10 +150,7 @@ def wait_or_roll_back(build_dir: Path) -> list[str]:
             f"deployment/{name} in namespace {namespace} was not ready within {ROLLOUT_TIMEOUT}"
         )
         print(f"deploy: {failure}; rolling back to the previous revision", file=sys.stderr)
-        undo = subprocess.run(
-            ["kubectl", "rollout", "undo", f"deployment/{name}", "-n", namespace], check=False
-        )
-        if undo.returncode != 0:
+        if not kubectl_succeeds("rollout", "undo", f"deployment/{name}", "-n", namespace):
             failure += "; the rollback failed too (a first deploy has no previous revision)"
         elif rollout_ready(name, namespace):
             failure += "; rolled back to the previous revision"
