@@ -9,7 +9,6 @@ its helpers (Prometheus with the test intervals, the load generator) are reused 
 
 from __future__ import annotations
 
-import json
 import time
 from datetime import UTC, datetime
 
@@ -22,6 +21,9 @@ from tests.integration.test_monitoring_stack import (
     run_prometheus,
     wait_for,
 )
+from tests.integration.test_monitoring_stack import (
+    panel_queries as dashboard_queries,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(240)]
 
@@ -32,11 +34,8 @@ COMMITS = {"a000001": 40, "b000002": 30, "c000003": 20, "d000004": 10}
 
 
 def panel_queries() -> list[tuple[str, str]]:
-    found = []
-    for panel in json.loads(DASHBOARD.read_text())["panels"]:
-        for target in panel.get("targets", []):
-            found.append((panel["title"], target["expr"]))
-    return found
+    """(panel title, PromQL) of every Delivery panel, read as the other dashboards are."""
+    return [(title, expr) for _, title, expr in dashboard_queries([DASHBOARD])]
 
 
 def value(prometheus, promql: str) -> float:

@@ -264,10 +264,10 @@ def recording_rules() -> list[str]:
     return names
 
 
-def panel_queries() -> list[tuple[str, str, str]]:
-    """(dashboard, panel title, PromQL) for every query of every panel."""
+def panel_queries(dashboards=DASHBOARDS) -> list[tuple[str, str, str]]:
+    """(dashboard, panel title, PromQL) for every query of every panel of `dashboards`."""
     found = []
-    for path in DASHBOARDS:
+    for path in dashboards:
         dashboard = json.loads(path.read_text())
         for panel in dashboard["panels"]:
             for inner in [panel, *panel.get("panels", [])]:
