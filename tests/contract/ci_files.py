@@ -54,11 +54,15 @@ def workflow_targets(name: str) -> set[str]:
     return {t for script in run_scripts(load_workflow(name)) for t in targets_in_command(script)}
 
 
-def jenkins_targets() -> set[str]:
-    text = JENKINSFILE.read_text()
-    # Only shell steps: `sh 'make x'` and the bodies of sh ''' ... ''' blocks.
-    shell = re.findall(r"sh\s+'''(.*?)'''|sh\s+'([^']*)'", text, flags=re.DOTALL)
+def shell_targets(groovy: str) -> set[str]:
+    """Make targets of a piece of Jenkinsfile, from its shell steps only: `sh 'make x'` and
+    the bodies of sh ''' ... ''' blocks."""
+    shell = re.findall(r"sh\s+'''(.*?)'''|sh\s+'([^']*)'", groovy, flags=re.DOTALL)
     return {t for block in shell for part in block for t in targets_in_command(part)}
+
+
+def jenkins_targets() -> set[str]:
+    return shell_targets(JENKINSFILE.read_text())
 
 
 def jenkins_stages() -> list[str]:

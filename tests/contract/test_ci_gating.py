@@ -17,6 +17,7 @@ import pytest
 from tests.contract.ci_files import (
     JENKINSFILE,
     load_workflow,
+    shell_targets,
     targets_in_command,
     workflow_names,
 )
@@ -203,10 +204,7 @@ def jenkins_stages_with_targets() -> list[tuple[str, set[str]]]:
     parts = re.split(r"\n\s*stage\('([^']+)'\)", text)
     stages = []
     for name, body in zip(parts[1::2], parts[2::2], strict=True):
-        shell = re.findall(r"sh\s+'''(.*?)'''|sh\s+'([^']*)'", body, flags=re.DOTALL)
-        stages.append(
-            (name, {t for block in shell for part in block for t in targets_in_command(part)})
-        )
+        stages.append((name, shell_targets(body)))
     return stages
 
 
