@@ -12,13 +12,20 @@ export PATH := $(CURDIR)/.tools/uv/bin:$(PATH)
 	python3 -m venv .tools/uv
 	.tools/uv/bin/python -m pip install --quiet "uv==$(UV_VERSION)"
 
-$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --all-groups
+# Each target installs the dependency groups it uses (pyproject.toml), and no more: `make run`
+# gets the serving dependencies and Swagger UI, `make train` adds the ml group, and checkov,
+# ansible and the rest arrive with the first `make validate` or `make test`. One stamp per
+# group; --inexact keeps what earlier targets installed. "serve" is the project alone.
+synced = $(foreach group,$(1),$(VENV)/.synced-$(group))
+DEPENDENCY_GROUPS := serve api-docs dev ml infra
+
+$(VENV)/.synced-%: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --inexact --no-default-groups $(if $(filter serve,$*),,--group $*)
 	@touch $@
 
-setup: $(VENV)/.synced ## create .venv with every Python dependency from uv.lock (idempotent)
+setup: $(call synced,$(DEPENDENCY_GROUPS)) ## create .venv with every Python dependency from uv.lock (idempotent)
 
-run: setup ## serve the app under gunicorn on $PORT (default 8000) with the active model
+run: $(call synced,serve api-docs) ## serve the app under gunicorn on $PORT (default 8000) with the active model
 	GIT_SHA=$$(git rev-parse --short HEAD 2>/dev/null || echo unknown) GIT_COMMIT_TIME=$(IMAGE_COMMITTED) \
 		$(VENV)/bin/gunicorn --config app/gunicorn.conf.py "app:create_app()"
 
@@ -46,7 +53,7 @@ fmt: setup ## format the Python code
 # Directories rather than markers: `ls tests/contract` shows the fast contracts, and a test
 # that needs promtool or kubectl goes to tests/infra, next to its twin that needs none.
 # tests/contract/test_tiers.py fails when a module runs in neither tier or twice.
-CHECK_PARTS := lint validate test-docs test-integration e2e ansible-test
+CHECK_PARTS := lint validate test-docs test-integration test-browser e2e ansible-test
 # Parts to leave out of this run, because the caller runs them itself (.ci/run runs the
 # Ansible converge beside the others): make check CHECK_SKIP=ansible-test
 CHECK_SKIP  ?=

@@ -5,36 +5,36 @@
 .PHONY: train evaluate register retrain promote rollback decommission simulate-drift \
 	drift-check ml-status validate-ml test-ml
 
-train: setup ## train a candidate model into build/ml/candidate.json (registry untouched)
+train: $(call synced,ml) ## train a candidate model into build/ml/candidate.json (registry untouched)
 	$(PY) -m ml train
 
-evaluate: setup ## quality gate on the candidate: readable report, non-zero exit when it fails
+evaluate: $(call synced,ml) ## quality gate on the candidate: readable report, non-zero exit when it fails
 	$(PY) -m ml evaluate
 
-register: setup ## gate the candidate, then add it to models/ as an archived version
+register: $(call synced,ml) ## gate the candidate, then add it to models/ as an archived version
 	$(PY) -m ml register
 
-retrain: setup ## collect→preprocess→optimize→train→evaluate→register, promote if the gate passes
+retrain: $(call synced,ml) ## collect→preprocess→optimize→train→evaluate→register, promote if the gate passes
 	$(PY) -m ml retrain
 
-promote: setup ## make VERSION the active model (make promote VERSION=v2)
+promote: $(call synced,ml) ## make VERSION the active model (make promote VERSION=v2)
 	@test -n "$(VERSION)" || { echo "usage: make promote VERSION=vN"; exit 2; }
 	$(PY) -m ml promote "$(VERSION)"
 
-rollback: setup ## re-activate the version the active model replaced
+rollback: $(call synced,ml) ## re-activate the version the active model replaced
 	$(PY) -m ml rollback
 
-decommission: setup ## retire VERSION for good (make decommission VERSION=v1)
+decommission: $(call synced,ml) ## retire VERSION for good (make decommission VERSION=v1)
 	@test -n "$(VERSION)" || { echo "usage: make decommission VERSION=vN"; exit 2; }
 	$(PY) -m ml decommission "$(VERSION)"
 
-simulate-drift: setup ## write a labelled batch from a shifted distribution to data/incoming/
+simulate-drift: $(call synced,ml) ## write a labelled batch from a shifted distribution to data/incoming/
 	$(PY) -m ml simulate-drift
 
-drift-check: setup ## input-bin shares and PSI of the newest data/incoming batch vs the active model
+drift-check: $(call synced,ml) ## input-bin shares and PSI of the newest data/incoming batch vs the active model
 	$(PY) -m ml drift-check
 
-ml-status: setup ## the model registry: versions, status, last event
+ml-status: $(call synced,ml) ## the model registry: versions, status, last event
 	$(PY) -m ml status
 
 # The schemas are model_registry's package data. index.json refers to model.json by its $id, a

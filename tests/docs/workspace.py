@@ -66,11 +66,11 @@ class Workspace:
         """Never let `make` re-sync the shared .venv from the copy (it would repoint it here).
 
         `make test` ran `make setup`, so the real .venv matches the lock; the copies of
-        pyproject.toml and uv.lock are dated just before its stamp file.
+        pyproject.toml and uv.lock are dated just before its stamp files.
         """
-        stamp = ROOT / ".venv" / ".synced"
-        if stamp.exists():
-            older = stamp.stat().st_mtime - 1
+        stamps = list((ROOT / ".venv").glob(".synced-*"))  # one per dependency group
+        if stamps:
+            older = min(stamp.stat().st_mtime for stamp in stamps) - 1
             for name in ("pyproject.toml", "uv.lock"):
                 os.utime(self.path / name, (older, older))
 
