@@ -73,4 +73,9 @@ def create_app(settings: Settings | None = None, *, shared_state=None) -> Flask:
         openapi_blueprint,
     ):
         app.register_blueprint(blueprint)
+    if settings.api_docs:
+        # Imported only when on: the serving image does not install flask-swagger-ui.
+        from app.api_docs import install_api_docs
+
+        install_api_docs(app)
     return app

@@ -4,6 +4,7 @@ A bad value stops the start with a message that names the variable, so a typo in
 Kubernetes ConfigMap or an Ansible env file is caught before the first request.
 """
 
+import importlib.util
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -91,6 +92,7 @@ _SPEC: dict[str, tuple[str, Callable[[str, str], object], object]] = {
     "DRAIN_SECONDS": ("drain_seconds", _integer(0, 300), 5),
     "MODEL_DIR": ("model_dir", _text, "models"),
     "CHAOS_ENABLED": ("chaos_enabled", _boolean, None),  # default depends on APP_ENV
+    "API_DOCS": ("api_docs", _boolean, None),  # default depends on APP_ENV
     "MAX_BODY_BYTES": ("max_body_bytes", _integer(256, 10_485_760), 16_384),
     "LOG_LEVEL": ("log_level", _choice(LOG_LEVELS, upper=True), "INFO"),
     "GIT_SHA": ("git_sha", _text, "unknown"),
@@ -115,6 +117,7 @@ class Settings:
     drain_seconds: int = 5
     model_dir: str = "models"
     chaos_enabled: bool = True
+    api_docs: bool = True
     max_body_bytes: int = 16_384
     log_level: str = "INFO"
     git_sha: str = "unknown"
@@ -132,6 +135,15 @@ class Settings:
         if values["chaos_enabled"] is None:
             # Fault injection is a demo tool: never on in production unless asked for.
             values["chaos_enabled"] = values["app_env"] != "production"
+        if values["api_docs"] is None:
+            # A page for people writing clients: development only (why: docs/service.md#api-docs).
+            values["api_docs"] = values["app_env"] == "development"
+        if values["api_docs"] and importlib.util.find_spec("flask_swagger_ui") is None:
+            # Caught here, before gunicorn forks, rather than as an ImportError in each worker.
+            raise ConfigError(
+                "API_DOCS is on (the default when APP_ENV=development) but flask-swagger-ui "
+                "is not installed: install the api-docs dependency group or set API_DOCS=false"
+            )
         if values["app_version"] is None:
             values["app_version"] = _package_version()
         return cls(**values)

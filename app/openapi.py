@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, jsonify
 from app import schemas
 
 openapi_blueprint = Blueprint("openapi", __name__)
+OPENAPI_PATH = "/openapi.json"
 
 
 def _json(schema_ref: str, description: str) -> dict:
@@ -87,7 +88,7 @@ def build_document(settings, model, chaos_enabled: bool) -> dict:
     }
 
 
-@openapi_blueprint.get("/openapi.json")
+@openapi_blueprint.get(OPENAPI_PATH)
 def openapi_document():
     ext = current_app.extensions
     return jsonify(build_document(ext["settings"], ext["model"], ext["settings"].chaos_enabled))

@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from app.config import Settings
+from app.config import ENVIRONMENTS, Settings
 from tests.helpers import ROOT, require_tool
 
 DOCKERFILE = ROOT / "docker" / "Dockerfile"
@@ -85,7 +85,9 @@ def test_dependencies_layer_comes_before_the_code(dockerfile):
         assert flag in sync, f"uv sync without {flag}"
 
 
-def test_the_serving_export_of_the_lock_has_no_training_libraries():
+@pytest.fixture(scope="module")
+def serving_packages() -> set[str]:
+    """What the image installs: the lock's export without any dependency group."""
     uv = require_tool("uv")
     exported = subprocess.run(
         [uv, "export", "--frozen", "--no-default-groups", "--no-hashes", "--no-emit-project"],
@@ -95,9 +97,22 @@ def test_the_serving_export_of_the_lock_has_no_training_libraries():
         check=True,
         timeout=120,
     ).stdout
-    names = {line.split("==")[0].lower() for line in exported.splitlines() if "==" in line}
-    assert {"flask", "gunicorn", "prometheus-client", "jsonschema"} <= names
-    assert not names & {"scikit-learn", "numpy", "scipy", "pytest", "checkov"}, names
+    return {line.split("==")[0].lower() for line in exported.splitlines() if "==" in line}
+
+
+def test_the_serving_export_of_the_lock_has_no_training_libraries(serving_packages):
+    assert {"flask", "gunicorn", "prometheus-client", "jsonschema"} <= serving_packages
+    assert not serving_packages & {"scikit-learn", "numpy", "scipy", "pytest", "checkov"}
+
+
+def test_the_image_without_swagger_ui_serves_no_api_docs_in_any_environment(
+    dockerfile, serving_packages
+):
+    # Or APP_ENV=development (the kind demo) would refuse to start: API_DOCS needs the package.
+    assert "flask-swagger-ui" not in serving_packages
+    api_docs = env_of(dockerfile)["API_DOCS"]
+    for app_env in ENVIRONMENTS:
+        assert not Settings.from_env({"APP_ENV": app_env, "API_DOCS": api_docs}).api_docs
 
 
 def test_runtime_user_is_numeric_and_not_root(dockerfile):

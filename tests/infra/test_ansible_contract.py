@@ -15,7 +15,7 @@ import sys
 import pytest
 import yaml
 
-from app.config import ENV_VARS
+from app.config import ENV_VARS, ENVIRONMENTS, Settings
 from tests.helpers import ROOT, probe_app, require_tool
 from tests.infra.test_ansible import INVENTORIES, PLAYBOOK, ansible_env
 
@@ -123,6 +123,14 @@ def test_nginx_restricts_exactly_an_existing_metrics_route(rendered):
     assert location, rendered["site"]
     assert location.group(1) in rendered["app"]["routes"]
     assert location.group(2).strip().splitlines()[-2].strip() == "deny all;"
+
+
+def test_no_environment_makes_a_host_serve_api_docs(rendered):
+    # The wheelhouse is the lock's serving export, without flask-swagger-ui: a host whose env
+    # file asked for /docs (development's default) would refuse to start.
+    assert "/docs/" not in rendered["app"]["routes"]
+    for app_env in ENVIRONMENTS:
+        assert not Settings.from_env({**rendered["env"], "APP_ENV": app_env}).api_docs
 
 
 def test_stop_timeout_leaves_room_for_drain_and_graceful_stop(rendered):
