@@ -2,11 +2,17 @@
 # `train` and `evaluate` never touch models/; only register/promote/rollback/decommission and
 # retrain change the registry, and those are the changes you commit.
 
-.PHONY: train evaluate register retrain promote rollback decommission simulate-drift \
+.PHONY: experiments train evaluate register retrain promote rollback decommission simulate-drift \
 	drift-check ml-status validate-ml test-ml
 
 train: $(call synced,ml) ## train a candidate model into build/ml/candidate.json (registry untouched)
 	$(PY) -m ml train
+
+# MLflow's UI on the runs that train/evaluate/register record (ml/tracking.py): build/mlflow/,
+# or the server MLFLOW_TRACKING_URI names. The server gets a uv tool environment of its own.
+MLFLOW_PORT ?= 5000
+experiments: $(call synced,ml) ## the MLflow UI on the recorded runs: http://127.0.0.1:$MLFLOW_PORT (default 5000)
+	$(PY) -m ml experiments --port $(MLFLOW_PORT)
 
 evaluate: $(call synced,ml) ## quality gate on the candidate: readable report, non-zero exit when it fails
 	$(PY) -m ml evaluate

@@ -1,6 +1,7 @@
 """`python -m ml <stage>`: every MLOps stage as a command (see docs/ml.md).
 
-Exit codes: 0 ok, 1 the quality gate failed, 2 bad data / bad request / broken artifact.
+Exit codes: 0 ok, 1 the quality gate failed, 2 bad data / bad request / broken artifact,
+3 the experiment tracking store cannot be reached (ml/tracking.py).
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ def _evaluate(ws, args):
 
 
 def _register(ws, args):
+    from ml import tracking
     from ml.evaluate import evaluate, report
     from ml.registry import print_index, register
 
@@ -65,32 +67,39 @@ def _register(ws, args):
     if not result.passed:
         print("refusing to register a candidate that fails the quality gate")
         return 1
-    version = register(ws.models_dir, ws.candidate_path)
+    with tracking.registry_tags(ws):
+        version = register(ws.models_dir, ws.candidate_path)
     print(f"registered {version} (archived; `python -m ml promote {version}` serves it)")
     print_index(ws.models_dir)
 
 
 def _promote(ws, args):
+    from ml import tracking
     from ml.registry import print_index, promote
 
-    promote(ws.models_dir, args.version)
+    with tracking.registry_tags(ws):
+        promote(ws.models_dir, args.version)
     print(f"promoted {args.version}: the service serves it from its next (re)start")
     print_index(ws.models_dir)
 
 
 def _rollback(ws, args):
+    from ml import tracking
     from ml.registry import print_index, rollback
 
-    old, new = rollback(ws.models_dir)
+    with tracking.registry_tags(ws):
+        old, new = rollback(ws.models_dir)
     print(f"rolled back {old} -> {new}")
     print_index(ws.models_dir)
 
 
 def _decommission(ws, args):
+    from ml import tracking
     from ml.decommission import decommission
     from ml.registry import print_index
 
-    decommission(ws.models_dir, args.version, args.reason)
+    with tracking.registry_tags(ws):
+        decommission(ws.models_dir, args.version, args.reason)
     print(f"retired {args.version}: it stays in the history, the service refuses to load it")
     print_index(ws.models_dir)
 
@@ -118,6 +127,12 @@ def _retrain(ws, args):
     return 0 if retrain(ws, force=args.force) else 1
 
 
+def _experiments(ws, args):
+    from ml.experiments import serve_ui
+
+    return serve_ui(ws, args.host, args.port)
+
+
 def _simulate_drift(ws, args):
     from ml.simulate_drift import simulate_drift
 
@@ -142,7 +157,8 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m ml",
         description=__doc__.splitlines()[0],
-        epilog="exit codes: 0 ok, 1 quality gate failed, 2 bad data / request / artifact",
+        epilog="exit codes: 0 ok, 1 quality gate failed, 2 bad data / request / artifact, "
+        "3 tracking store unreachable",
     )
     p.add_argument("--root", default=".", help="repository root (default: current directory)")
     sub = p.add_subparsers(dest="stage", required=True, metavar="STAGE")
@@ -172,6 +188,9 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--force", action="store_true", help="train even if data and config are unchanged"
     )
+    e = stage("experiments", _experiments, "serve the MLflow UI on the tracking store")
+    e.add_argument("--host", default="127.0.0.1", help="default: loopback only")
+    e.add_argument("--port", type=int, default=5000)
     s = stage("simulate-drift", _simulate_drift, "write a shifted labelled batch to data/incoming")
     s.add_argument("--rows", type=int, default=120)
     s.add_argument("--seed", type=int, default=None)
@@ -184,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     from ml.evaluate import StaleCandidateError
     from ml.preprocess import DataValidationError
+    from ml.tracking import TrackingError
 
     try:
         ws = Workspace.load(args.root)
@@ -192,6 +212,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"REJECTED: {exc}\nnothing downstream ran.", file=sys.stderr)
     except (ModelError, RegistryError, StaleCandidateError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+    except TrackingError as exc:
+        print(
+            f"error: {exc}\n(set MLFLOW_TRACKING_URI to a store that answers, or unset it "
+            "for the local one in build/mlflow/)",
+            file=sys.stderr,
+        )
+        return 3
     return 2
 
 

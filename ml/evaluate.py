@@ -9,6 +9,7 @@ on the holdout split of the current data. The gate fails when
   - the behavioural test fails: predictions must not flip when every feature is nudged by
     gate.perturbation (relative), or
   - the served model does not reproduce the accuracy recorded at training time.
+The gate's checks, its verdict and its reports join the candidate's MLflow run.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from ml import collect as collect_stage
 from ml import preprocess as preprocess_stage
+from ml import tracking
 from ml.metrics import classification_metrics, predicted
 from ml.report import write_report
 from ml.workspace import Workspace
@@ -33,6 +35,7 @@ class StaleCandidateError(Exception):
 class GateResult:
     candidate: str
     metrics: dict
+    run_id: str | None = None  # the candidate's MLflow run
     active_version: str | None = None
     active_metrics: dict | None = None
     invariance: float = 0.0
@@ -79,7 +82,11 @@ def evaluate(ws: Workspace, candidate_path: Path | None = None) -> GateResult:
         )
     data = preprocess_stage.preprocess(ws, collected)
     gate = ws.config["gate"]
-    result = GateResult(candidate.version, score(candidate, data.X_test, data.y_test))
+    result = GateResult(
+        candidate.version,
+        score(candidate, data.X_test, data.y_test),
+        candidate.document.get("mlflow_run_id"),
+    )
     for name, minimum in gate["thresholds"].items():
         value = result.metrics[name]
         result.check(f"{name} >= {minimum}", value >= minimum, f"{name} = {value:.4f}")
@@ -132,7 +139,7 @@ def markdown(result: GateResult) -> str:
 
 
 def report(ws: Workspace, result: GateResult) -> None:
-    write_report(
+    json_report = write_report(
         ws,
         "evaluate",
         {
@@ -145,7 +152,9 @@ def report(ws: Workspace, result: GateResult) -> None:
             "checks": result.checks,
         },
     )
-    write_text(ws.reports_dir.parent / "model-gate.md", markdown(result))
+    markdown_report = ws.reports_dir.parent / "model-gate.md"
+    write_text(markdown_report, markdown(result))
+    tracking.log_gate(ws, result.run_id, result, [json_report, markdown_report])
     print(f"quality gate for candidate {result.candidate} (holdout {result.metrics['rows']} rows):")
     for check in result.checks:
         print(f"  [{'PASS' if check['passed'] else 'FAIL'}] {check['check']:<52} {check['detail']}")

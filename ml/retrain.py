@@ -8,7 +8,7 @@ and reports stay in build/ml/ and reports/ml/ for inspection.
 from __future__ import annotations
 
 from ml import evaluate as evaluate_stage
-from ml import registry
+from ml import registry, tracking
 from ml.collect import collect
 from ml.report import heading
 from ml.train import config_sha256, train
@@ -45,8 +45,9 @@ def retrain(ws: Workspace, force: bool = False) -> str | None:
         print("not registered, not promoted: the active model keeps serving")
         return None
     heading("register + promote")
-    version = registry.register(ws.models_dir, ws.candidate_path)
-    registry.promote(ws.models_dir, version, note="retrain: gate passed")
+    with tracking.registry_tags(ws):
+        version = registry.register(ws.models_dir, ws.candidate_path)
+        registry.promote(ws.models_dir, version, note="retrain: gate passed")
     print(
         f"registered and promoted {version} "
         f"(dataset {trained.collected.version}, {len(trained.collected.records)} rows)"

@@ -3,6 +3,7 @@
 collect -> preprocess -> optimize -> fit on the training split -> holdout metrics -> a JSON
 artifact in build/ml/candidate.json (gitignored). Training never touches the registry:
 `evaluate` judges the candidate and `register`/`promote` put it into models/.
+Every run is recorded in MLflow (ml/tracking.py); the artifact names its run.
 Seeded end to end: the same data and config give the same parameters and metrics.
 """
 
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from ml import collect as collect_stage
 from ml import optimize as optimize_stage
 from ml import preprocess as preprocess_stage
+from ml import tracking
 from ml.bins import decile_edges
 from ml.build import build_estimator
 from ml.metrics import classification_metrics
@@ -41,7 +43,7 @@ def _floats(values) -> list[float]:
     return [float(v) for v in values]
 
 
-def artifact_document(ws, version, collected, data, pipeline, search) -> dict:
+def artifact_document(ws, version, run_id, collected, data, pipeline, search) -> dict:
     import sklearn
 
     scaler, classifier = pipeline.named_steps["scale"], pipeline.named_steps["classify"]
@@ -55,6 +57,7 @@ def artifact_document(ws, version, collected, data, pipeline, search) -> dict:
         "model_type": "multinomial_logistic_regression",
         "created_at": now(),
         "git_sha": git_sha(ws),
+        "mlflow_run_id": run_id,
         "features": list(data.dataset.feature_names),
         "classes": classes,
         "preprocessing": {
@@ -96,12 +99,19 @@ def artifact_document(ws, version, collected, data, pipeline, search) -> dict:
 
 
 def train(ws: Workspace, verbose: bool = True) -> Trained:
-    collected = collect_stage.collect(ws)
-    data = preprocess_stage.preprocess(ws, collected)  # raises on a bad batch
-    search = optimize_stage.optimize(ws, data.X_train, data.y_train)
-    pipeline = build_estimator(ws, **search.best_params).fit(data.X_train, data.y_train)
-    document = artifact_document(ws, next_version(ws.models_dir), collected, data, pipeline, search)
-    save_file(ws.candidate_path, document)  # checked first: the schema guards the writer too
+    version = next_version(ws.models_dir)
+    # The run starts before the work: an unreachable store stops training at once.
+    with tracking.training_run(ws, run_name=f"candidate {version}") as run:
+        collected = collect_stage.collect(ws)
+        data = preprocess_stage.preprocess(ws, collected)  # raises on a bad batch
+        search = optimize_stage.optimize(ws, data.X_train, data.y_train)
+        pipeline = build_estimator(ws, **search.best_params).fit(data.X_train, data.y_train)
+        document = artifact_document(
+            ws, version, run.info.run_id, collected, data, pipeline, search
+        )
+        save_file(ws.candidate_path, document)  # checked first: the schema guards the writer too
+        y_pred = [str(label) for label in pipeline.predict(data.X_test)]
+        tracking.log_training(document, search, data.y_test, y_pred, ws.candidate_path)
     write_report(
         ws,
         "train",
@@ -127,6 +137,7 @@ def train(ws: Workspace, verbose: bool = True) -> Trained:
         heading("train")
         m = document["metrics"]["holdout"]
         print(f"candidate {document['version']} -> {ws.rel(ws.candidate_path)}")
+        print(f"MLflow run {document['mlflow_run_id']} in {tracking.tracking_uri(ws)}")
         print(
             f"holdout accuracy {m['accuracy']:.4f}  macro F1 {m['macro_f1']:.4f}  "
             f"log loss {m['log_loss']:.4f}"

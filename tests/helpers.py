@@ -205,3 +205,57 @@ def run_deploy_overlay(*args: str, env: dict | None = None, timeout: float = 120
         text=True,
         timeout=timeout,
     )
+
+
+@contextlib.contextmanager
+def run_mlflow_server(workdir: Path, backend_store_uri: str, timeout: float = 240):
+    """A real `mlflow server` on loopback, as `make experiments` starts it; yields its URL.
+
+    The first start of a machine installs mlflow into its uv tool environment (.ci/run does
+    that ahead); later starts take seconds. Its own process group, so stopping it stops the
+    web workers it spawns too.
+    """
+    from ml.experiments import SERVER_ENV, server_command
+    from ml.tracking import artifact_location
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log_path = workdir / "mlflow-server.log"
+    command = server_command(
+        backend_store_uri, artifact_location(backend_store_uri), "127.0.0.1", port
+    )
+    env = {**os.environ, **SERVER_ENV}
+    env.pop("MLFLOW_TRACKING_URI", None)
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            command,
+            cwd=workdir,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except (urllib.error.URLError, OSError):
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(
+                    f"mlflow server did not answer on {url} (exit {proc.poll()}):\n"
+                    + log_path.read_text(errors="replace")[-3000:]
+                )
+            time.sleep(0.5)
+        yield url
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()

@@ -11,8 +11,8 @@ from ml.preprocess import preprocess
 from model_registry import load_file
 from tests.unit.test_ml_support import make_workspace
 
-# what may differ between two runs on the same data and config: when, and from which commit
-VOLATILE = {"created_at", "git_sha"}
+# what may differ between two runs on the same data and config: when, from which commit, which run
+VOLATILE = {"created_at", "git_sha", "mlflow_run_id"}
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,51 @@
+"""See the experiments: the MLflow UI on the tracking store that training writes to.
+
+The UI is the full `mlflow` package, which the project does not install: it pins the web
+stack (gunicorn<27) that the service must stay free to upgrade, and brings pandas, pyarrow
+and more. `uv tool run` gives it an environment of its own, cached after the first start, at
+the very version of the mlflow-skinny client in uv.lock, so client and server agree on the
+store's schema. The store's SQLite file is shared: runs appear as training records them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from importlib.metadata import version
+
+from ml import tracking
+from ml.workspace import Workspace
+
+# The server's settings beyond its command line. Telemetry off, as for the client; and no
+# background job workers: they run MLflow's GenAI jobs, which this project has none of, and
+# each is a Python process of its own (seven here, 240 MB apiece).
+SERVER_ENV = {"MLFLOW_DISABLE_TELEMETRY": "true", "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
+
+
+def server_command(
+    backend_store_uri: str, artifacts: str | None, host: str, port: int
+) -> list[str]:
+    """`mlflow server` at the client's version, in its own tool environment."""
+    uv = shutil.which("uv")
+    if uv is None:
+        raise FileNotFoundError("uv is not on the PATH: start the UI with `make experiments`")
+    command = [uv, "tool", "run", "--from", f"mlflow=={version('mlflow-skinny')}", "mlflow"]
+    command += ["server", "--backend-store-uri", backend_store_uri]
+    command += ["--host", host, "--port", str(port)]
+    if artifacts:  # where runs that the server itself creates keep their files
+        command += ["--artifacts-destination", artifacts]
+    return command
+
+
+def serve_ui(ws: Workspace, host: str, port: int) -> int:
+    """Serve the UI on this workspace's store (replaces this process); 0 if a server exists."""
+    if tracking.CHOSEN_URI and tracking.CHOSEN_URI.startswith(("http://", "https://")):
+        print(f"MLFLOW_TRACKING_URI is a tracking server: open {tracking.CHOSEN_URI}")
+        return 0
+    uri = tracking.tracking_uri(ws)
+    tracking.connect(ws)  # creates the default store, or says which store does not answer
+    command = server_command(uri, tracking.artifact_location(uri), host, port)
+    print(f"MLflow UI: http://{host}:{port}/ (store {uri}; Ctrl-C stops it)")
+    print(f"  first start: installs mlflow {version('mlflow-skinny')} into a uv tool environment")
+    # The server replaces this process, so Ctrl-C reaches it directly.
+    os.execve(command[0], command, {**os.environ, **SERVER_ENV})  # noqa: S606
