@@ -49,7 +49,7 @@ fmt: setup ## format the Python code
 #               tool or a real server, each run once by the one target that owns it -
 #               tests/infra/* by its `validate-<area>` target, tests/docs by validate-docs
 #               and test-docs, tests/integration (but test_gunicorn.py) by test-integration,
-#               tests/e2e by e2e, plus the Ansible converge.
+#               tests/browser by test-browser, tests/e2e by e2e, plus the Ansible converge.
 # Directories rather than markers: `ls tests/contract` shows the fast contracts, and a test
 # that needs promtool or kubectl goes to tests/infra, next to its twin that needs none.
 # tests/contract/test_tiers.py fails when a module runs in neither tier or twice.

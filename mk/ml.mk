@@ -2,7 +2,7 @@
 # `train` and `evaluate` never touch models/; only register/promote/rollback/decommission and
 # retrain change the registry, and those are the changes you commit.
 
-.PHONY: experiments train evaluate register retrain promote rollback decommission simulate-drift \
+.PHONY: experiments experiments-env train evaluate register retrain promote rollback decommission simulate-drift \
 	drift-check ml-status validate-ml test-ml
 
 train: $(call synced,ml) ## train a candidate model into build/ml/candidate.json (registry untouched)
@@ -13,6 +13,9 @@ train: $(call synced,ml) ## train a candidate model into build/ml/candidate.json
 MLFLOW_PORT ?= 5000
 experiments: $(call synced,ml) ## the MLflow UI on the recorded runs: http://127.0.0.1:$MLFLOW_PORT (default 5000)
 	$(PY) -m ml experiments --port $(MLFLOW_PORT)
+
+experiments-env: $(call synced,ml) ## install the MLflow UI server ahead of its first `make experiments` (CI does)
+	$(PY) -m ml experiments --prepare
 
 evaluate: $(call synced,ml) ## quality gate on the candidate: readable report, non-zero exit when it fails
 	$(PY) -m ml evaluate

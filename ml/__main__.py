@@ -128,9 +128,9 @@ def _retrain(ws, args):
 
 
 def _experiments(ws, args):
-    from ml.experiments import serve_ui
+    from ml.experiments import prepare, serve_ui
 
-    return serve_ui(ws, args.host, args.port)
+    return prepare() if args.prepare else serve_ui(ws, args.host, args.port)
 
 
 def _simulate_drift(ws, args):
@@ -191,6 +191,7 @@ def parser() -> argparse.ArgumentParser:
     e = stage("experiments", _experiments, "serve the MLflow UI on the tracking store")
     e.add_argument("--host", default="127.0.0.1", help="default: loopback only")
     e.add_argument("--port", type=int, default=5000)
+    e.add_argument("--prepare", action="store_true", help="only install the UI server")
     s = stage("simulate-drift", _simulate_drift, "write a shifted labelled batch to data/incoming")
     s.add_argument("--rows", type=int, default=120)
     s.add_argument("--seed", type=int, default=None)

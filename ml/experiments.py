@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from importlib.metadata import version
 
 from ml import tracking
@@ -22,19 +23,27 @@ from ml.workspace import Workspace
 SERVER_ENV = {"MLFLOW_DISABLE_TELEMETRY": "true", "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
 
 
-def server_command(
-    backend_store_uri: str, artifacts: str | None, host: str, port: int
-) -> list[str]:
-    """`mlflow server` at the client's version, in its own tool environment."""
+def mlflow_command(*args: str) -> list[str]:
+    """The full `mlflow` command line, at the client's version, in its own tool environment."""
     uv = shutil.which("uv")
     if uv is None:
         raise FileNotFoundError("uv is not on the PATH: start the UI with `make experiments`")
-    command = [uv, "tool", "run", "--from", f"mlflow=={version('mlflow-skinny')}", "mlflow"]
-    command += ["server", "--backend-store-uri", backend_store_uri]
+    return [uv, "tool", "run", "--from", f"mlflow=={version('mlflow-skinny')}", "mlflow", *args]
+
+
+def server_command(
+    backend_store_uri: str, artifacts: str | None, host: str, port: int
+) -> list[str]:
+    command = mlflow_command("server", "--backend-store-uri", backend_store_uri)
     command += ["--host", host, "--port", str(port)]
     if artifacts:  # where runs that the server itself creates keep their files
         command += ["--artifacts-destination", artifacts]
     return command
+
+
+def prepare() -> int:
+    """Install the server's tool environment now, rather than on the UI's first start."""
+    return subprocess.run(mlflow_command("--version"), check=False).returncode
 
 
 def serve_ui(ws: Workspace, host: str, port: int) -> int:

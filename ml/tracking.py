@@ -16,28 +16,36 @@ a run that nobody can find later is worse than no run.
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ml.workspace import Workspace
+from model_registry import load_file, read_index
+
+if TYPE_CHECKING:
+    from mlflow import ActiveRun
 
 # MLflow reads these when it is imported. Its usage telemetry is on by default (since 3.2):
 # a course repository does not phone home. And an unreachable server should stop a run
 # within seconds, not after the default seven retries (about two minutes).
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2")
+# Each function imports mlflow itself, when it is first used: the import takes seconds, and
+# most commands (`ml status`, `ml drift-check`, ...) record nothing.
 
-import contextlib
-from collections.abc import Iterator
-from pathlib import Path
 
-import mlflow
-from mlflow.exceptions import MlflowException
-from sqlalchemy.exc import SQLAlchemyError
+def unreachable() -> tuple[type[Exception], ...]:
+    """What "the store cannot be reached" looks like: MLflow's own errors (an HTTP server
+    that does not answer), the database's, and the file system's."""
+    from mlflow.exceptions import MlflowException
+    from sqlalchemy.exc import SQLAlchemyError
 
-from ml.workspace import Workspace
-from model_registry import load_file, read_index
+    return (MlflowException, SQLAlchemyError, OSError)
 
-# What "the store cannot be reached" looks like: MLflow's own errors (an HTTP server that
-# does not answer), the database's, and the file system's.
-UNREACHABLE = (MlflowException, SQLAlchemyError, OSError)
+
 # The store the user chose, read once: mlflow.set_tracking_uri() writes the variable back (for
 # subprocesses), so read later it would name our own default instead.
 CHOSEN_URI = os.environ.get("MLFLOW_TRACKING_URI")
@@ -66,6 +74,8 @@ def artifact_location(uri: str) -> str | None:
 
 def connect(ws: Workspace) -> str:
     """Point MLflow at the store and return the model's experiment id (created on first use)."""
+    import mlflow
+
     uri = tracking_uri(ws)
     name = ws.config["model"]["name"]
     try:
@@ -76,7 +86,7 @@ def connect(ws: Workspace) -> str:
         if experiment is not None:
             return experiment.experiment_id
         return mlflow.create_experiment(name, artifact_location=artifact_location(uri))
-    except UNREACHABLE as exc:
+    except unreachable() as exc:
         raise TrackingError(f"the tracking store {uri} cannot be reached: {exc}") from None
 
 
@@ -92,11 +102,13 @@ def flatten(config: dict, prefix: str = "") -> dict[str, object]:
 
 
 @contextlib.contextmanager
-def training_run(ws: Workspace, run_name: str) -> Iterator[mlflow.ActiveRun]:
+def training_run(ws: Workspace, run_name: str) -> Iterator[ActiveRun]:
     """The run of one `train`: connects first, so an unreachable store stops it at once.
 
     MLflow ends the run as FAILED when the block raises (bad data, say), FINISHED otherwise.
     """
+    import mlflow
+
     # The active experiment, not only this run's: the nested trial runs go to it too.
     mlflow.set_experiment(experiment_id=connect(ws))
     with mlflow.start_run(run_name=run_name) as run:
@@ -106,6 +118,8 @@ def training_run(ws: Workspace, run_name: str) -> Iterator[mlflow.ActiveRun]:
 
 def log_trial(params: dict, scoring: str, mean: float, std: float, folds: list[float]) -> None:
     """One trial of the search, as a run nested in the training run."""
+    import mlflow
+
     name = ", ".join(f"{key}={value}" for key, value in params.items())
     with mlflow.start_run(run_name=name, nested=True):
         mlflow.log_params(params)
@@ -118,8 +132,9 @@ def log_training(
     document: dict, search, y_true: list[str], y_pred: list[str], candidate: Path
 ) -> None:
     """What a training run learnt: the trials, the data's fingerprint, the numbers, the plots."""
-    # Imported here: scikit-learn and matplotlib take seconds, and only training draws.
-    from ml.plots import confusion_matrix_figure, per_class_figure
+    import mlflow
+
+    from ml.plots import confusion_matrix_figure, per_class_figure  # matplotlib: seconds too
 
     mlflow.log_params(
         {
@@ -149,12 +164,14 @@ def log_training(
 
 
 @contextlib.contextmanager
-def resumed(ws: Workspace, run_id: str) -> Iterator[mlflow.ActiveRun]:
+def resumed(ws: Workspace, run_id: str) -> Iterator[ActiveRun]:
     """Reopen the run that trained a candidate, to add what later stages learn about it."""
+    import mlflow
+
     connect(ws)
     try:
         mlflow.get_run(run_id)
-    except UNREACHABLE:
+    except unreachable():
         raise TrackingError(
             f"run {run_id} is not in the tracking store {tracking_uri(ws)}: the candidate was "
             "trained against another store (run `make train` again with this one)"
@@ -165,6 +182,8 @@ def resumed(ws: Workspace, run_id: str) -> Iterator[mlflow.ActiveRun]:
 
 def log_gate(ws: Workspace, run_id: str | None, result, reports: list[Path]) -> None:
     """The quality gate's checks, verdict and reports, added to the candidate's run."""
+    import mlflow
+
     if run_id is None:
         raise TrackingError("the candidate records no MLflow run: run `make train` again")
     with resumed(ws, run_id):
@@ -191,13 +210,15 @@ def _tag_run(ws: Workspace, version: str, status: str) -> str:
     run_id = load_file(ws.models_dir / entry["file"], status=status).document.get("mlflow_run_id")
     if run_id is None:
         return f"{version} records no MLflow run (trained before experiment tracking)"
+    import mlflow
+
     try:
         connect(ws)
         client = mlflow.MlflowClient()
         client.get_run(run_id)
         client.set_tag(run_id, "registry.version", version)
         client.set_tag(run_id, "registry.status", status)
-    except (TrackingError, *UNREACHABLE):
+    except (TrackingError, *unreachable()):
         return f"{version}: its run {run_id} is not in {tracking_uri(ws)}; tags unchanged"
     return f"{version}: MLflow run {run_id} tagged registry.status={status}"
 

@@ -4,6 +4,12 @@ import yaml
 from tests.helpers import ROOT
 
 
+def pytest_configure(config):
+    # ml.tracking sets MLflow's defaults (telemetry off, short retries), and MLflow reads them
+    # when it is imported: before any test module imports mlflow itself.
+    import ml.tracking  # noqa: F401
+
+
 @pytest.fixture(scope="session")
 def root():
     return ROOT

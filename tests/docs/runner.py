@@ -2,9 +2,10 @@
 
 * An ordinary command runs once with bash; its exit status must be 0 (or the `fails (exit N)`
   the doc announces) and each expected output line must appear in stdout+stderr.
-* A long-running server (`make run`, `make demo`) starts in the background, like in a second
-  terminal: the runner waits until it answers, checks the output the doc shows for it as
-  that output arrives, and stops it (Ctrl-C, then kill) when the document ends.
+* A long-running server (`make run`, `make demo`, `make experiments`) starts in the
+  background, like in a second terminal: the runner waits until it answers, checks the
+  output the doc shows for it as that output arrives, and stops it (Ctrl-C, then kill) when
+  the document ends.
 * While a server runs, a command with an expected output is retried for a bounded time until
   the output appears: live systems take a scrape interval or an alert's `for:` to catch up,
   and the doc says so next to the command.
@@ -43,6 +44,7 @@ SERVERS = {
     "make demo": ServerKind(
         "make demo", ((8000, "/readyz"), (9090, "/-/ready"), (9093, "/-/ready"))
     ),
+    "make experiments": ServerKind("make experiments", ((5000, "/health"),)),
 }
 
 

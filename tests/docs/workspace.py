@@ -7,9 +7,9 @@ to a fresh git repository so `git diff` and `git restore` work as they do for a 
 `.venv` and `node_modules` are symlinks to the real ones (read-only use).
 
 The copy also gets its own loopback ports: every documented port (8000 for the app, 9090
-Prometheus, 9093 Alertmanager, 9095 the drift bridge) is mapped to a free one, in the
-commands, in the expected output and in the copy's monitoring configs, so a doc test never
-collides with a server someone else runs on this machine.
+Prometheus, 9093 Alertmanager, 9095 the drift bridge, 5000 the MLflow UI) is mapped to a free
+one, in the commands, in the expected output and in the copy's monitoring configs, so a doc
+test never collides with a server someone else runs on this machine.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from pathlib import Path
 
 from tests.helpers import ROOT, free_port
 
-DOCUMENTED_PORTS = (8000, 9090, 9093, 9095)
+DOCUMENTED_PORTS = (8000, 9090, 9093, 9095, 5000)
 PORTS_ALTERNATIVE = "|".join(str(port) for port in DOCUMENTED_PORTS)
 PORT_IN_TEXT = re.compile(rf"\b(localhost|127\.0\.0\.1|0\.0\.0\.0):({PORTS_ALTERNATIVE})\b")
 # The configs `make demo` reads its ports from (it has no port options: one source of truth).
@@ -92,6 +92,7 @@ class Workspace:
         env.update(
             PYTHONPATH=str(self.path),  # scripts import the copy's packages, never the real ones
             PORT=str(self.ports[8000]),  # `make run` listens where the commands now point
+            MLFLOW_PORT=str(self.ports[5000]),  # and so does `make experiments`
             HOST="127.0.0.1",  # loopback only
             DRAIN_SECONDS="1",  # stopping the servers at the end takes less time
             GIT_AUTHOR_NAME="doc test",

@@ -131,6 +131,9 @@ def test_an_unreachable_store_stops_training_at_once_naming_it(tmp_path, monkeyp
     ws = make_workspace(tmp_path)
     closed = f"http://127.0.0.1:{free_port()}"
     monkeypatch.setattr(tracking, "CHOSEN_URI", closed)
+    # Nobody listens there: retrying is only waiting (the real server going away, with the
+    # retries a user gets, is tests/integration/test_mlflow_server.py's).
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
     assert main(["--root", str(ws.root), "train"]) == 3
     err = capsys.readouterr().err
     assert f"the tracking store {closed} cannot be reached" in err
