@@ -19,6 +19,17 @@ def _errors(*statuses: int) -> dict:
     return {str(s): _json("Error", "error (see `error.code` and `error.field`)") for s in statuses}
 
 
+def _predict_body(model) -> dict:
+    """The request body, with an example a client can send as it is: the training data's
+    average wine (the scaler's means), so "Try it out" in /docs/ shows a typical answer."""
+    body = _json("PredictRequest", "features")
+    if model:
+        means = model.document["preprocessing"]["mean"]
+        example = {name: round(m, 2) for name, m in zip(model.feature_names, means, strict=True)}
+        body["content"]["application/json"]["example"] = {"features": example}
+    return body
+
+
 def build_document(settings, model, chaos_enabled: bool) -> dict:
     features = model.feature_names if model else ()
     classes = model.classes if model else ()
@@ -48,7 +59,7 @@ def build_document(settings, model, chaos_enabled: bool) -> dict:
         "/api/v1/predict": {
             "post": {
                 "summary": "Classify one wine sample with the active model",
-                "requestBody": {"required": True, **_json("PredictRequest", "features")},
+                "requestBody": {"required": True, **_predict_body(model)},
                 "responses": {
                     "200": _json("PredictResponse", "prediction"),
                     **_errors(400, 413, 415, 503),

@@ -6,7 +6,7 @@
 # match. tests/browser/conftest.py looks for them where these packages put them.
 BROWSER_PACKAGES ?= chromium chromium-driver
 
-test-browser: setup ## pages in headless Chromium (Swagger UI's "Try it out" on a real gunicorn); screenshots in build/screenshots/
+test-browser: setup ## pages in headless Chromium: Swagger UI's "Try it out", the MLflow UI's runs; screenshots in build/screenshots/
 	$(PY) -m pytest -p no:cacheprovider tests/browser
 
 system-deps-browser: ## apt packages for the browser tests (chromium, chromedriver); needs root or sudo

@@ -259,3 +259,13 @@ def run_mlflow_server(workdir: Path, backend_store_uri: str, timeout: float = 24
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+
+
+def loaded_from_elsewhere(page, origin: str) -> list[str]:
+    """Every resource the browser page has loaded so far that did not come from `origin` (a CDN,
+    say); raises if the page loaded nothing at all (the check would then prove nothing)."""
+    loaded = page.execute_script(
+        "return performance.getEntriesByType('resource').map(entry => entry.name)"
+    )
+    assert loaded, "the page has loaded no resource"
+    return [url for url in loaded if not url.startswith(f"{origin}/")]

@@ -103,3 +103,15 @@ def test_every_route_of_the_app_is_in_the_openapi_document(client, app):
     routes = {rule.rule for rule in app.url_map.iter_rules() if rule.endpoint != "static"}
     # /docs/ is the page about the API (Swagger UI), not an operation of it.
     assert {r for r in routes if not r.startswith(("/chaos/", "/docs/"))} <= documented
+
+
+def test_the_documented_predict_example_is_a_valid_request(client):
+    """What "Try it out" in /docs/ sends first: one value per feature, and the API takes it."""
+    document = client.get("/openapi.json").get_json()
+    body = document["paths"]["/api/v1/predict"]["post"]["requestBody"]
+    example = body["content"]["application/json"]["example"]
+    schema = document["components"]["schemas"]["PredictRequest"]
+    assert list(example["features"]) == schema["properties"]["features"]["required"]
+    response = client.post("/api/v1/predict", json=example)
+    assert response.status_code == 200, response.get_json()
+
