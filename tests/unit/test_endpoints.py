@@ -114,4 +114,3 @@ def test_the_documented_predict_example_is_a_valid_request(client):
     assert list(example["features"]) == schema["properties"]["features"]["required"]
     response = client.post("/api/v1/predict", json=example)
     assert response.status_code == 200, response.get_json()
-
