@@ -58,9 +58,14 @@ CHECK_PARTS := lint validate test-docs test-integration test-browser e2e ansible
 # Ansible converge beside the others): make check CHECK_SKIP=ansible-test
 CHECK_SKIP  ?=
 
+# pytest-xdist runs the fast tier's test files side by side, one process per core (at most
+# four: each imports scikit-learn and MLflow); a file's tests stay together, so its module
+# fixtures run once. TEST_PARALLEL= (empty) runs them one after another.
+TEST_PARALLEL ?= --numprocesses=auto --maxprocesses=4 --dist=loadfile
+
 test: setup ## the fast tier (<= 90 s, Python only): unit, the app under real gunicorn, contracts
 	@started=$$SECONDS; status=0; \
-	$(PY) -m pytest --durations=5 || status=$$?; \
+	$(PY) -m pytest $(TEST_PARALLEL) --durations=5 || status=$$?; \
 	echo "make test: $$((SECONDS - started)) s (the fast tier; \`make check\` runs the rest)"; \
 	exit $$status
 

@@ -1,4 +1,3 @@
-import os
 import shutil
 import tempfile
 
@@ -7,6 +6,7 @@ import pytest
 from app import create_app
 from app.config import Settings
 from app.state import SharedState
+from ml import tracking
 from scripts.loadgen import load_rows
 from tests.helpers import ROOT
 
@@ -14,21 +14,19 @@ _TRACKING_DIR = None
 
 
 def pytest_configure(config):
-    """One MLflow store for the whole session, as a team shares one tracking server.
+    """One MLflow store per test process, as a team shares one tracking server.
 
-    Creating a store costs seconds (its schema migrations); a store per training test would
-    cost more than the tests. Set before any test module imports ml.tracking, which reads
-    MLFLOW_TRACKING_URI once; a run made in a subprocess inherits it.
+    Creating a store costs seconds (its schema migrations): a store per training test would
+    cost more than the tests. A user's own MLFLOW_TRACKING_URI wins.
     """
     global _TRACKING_DIR
-    if "MLFLOW_TRACKING_URI" not in os.environ:
+    if tracking.CHOSEN_URI is None:
         _TRACKING_DIR = tempfile.mkdtemp(prefix="lifecycle-lab-mlflow-")
-        os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{_TRACKING_DIR}/mlflow.db"
+        tracking.CHOSEN_URI = f"sqlite:///{_TRACKING_DIR}/mlflow.db"
 
 
 def pytest_unconfigure(config):
     if _TRACKING_DIR:
-        del os.environ["MLFLOW_TRACKING_URI"]
         shutil.rmtree(_TRACKING_DIR, ignore_errors=True)
 
 
