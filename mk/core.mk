@@ -82,7 +82,7 @@ test-integration: setup ## the app with real neighbours: Prometheus + Alertmanag
 	$(PY) -m pytest -p no:cacheprovider tests/integration --ignore=tests/integration/test_gunicorn.py
 
 test-unit: setup ## only the unit tests
-	$(PY) -m pytest tests/unit
+	$(PY) -m pytest $(TEST_PARALLEL) tests/unit
 
 bench: setup ## benchmark: this app vs a bare Flask app and vs prometheus_flask_exporter, same gunicorn, ratios (BENCH_ARGS=--control adds an A/A case)
 	$(PY) scripts/bench.py $(BENCH_ARGS)
