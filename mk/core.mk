@@ -58,9 +58,9 @@ CHECK_PARTS := lint validate test-docs test-integration test-browser e2e ansible
 # Ansible converge beside the others): make check CHECK_SKIP=ansible-test
 CHECK_SKIP  ?=
 
-# pytest-xdist runs the fast tier's test files side by side, one process per core (at most
-# four: each imports scikit-learn and MLflow); a file's tests stay together, so its module
-# fixtures run once. TEST_PARALLEL= (empty) runs them one after another.
+# pytest-xdist runs test files side by side, one process per core (at most four: each imports
+# scikit-learn and MLflow); a file's tests stay together, so its module fixtures run once.
+# make test, test-unit and test-integration use it; TEST_PARALLEL= runs files one by one.
 TEST_PARALLEL ?= --numprocesses=auto --maxprocesses=4 --dist=loadfile
 
 test: setup ## the fast tier (<= 90 s, Python only): unit, the app under real gunicorn, contracts
@@ -79,7 +79,8 @@ check: setup ## the full tier, before you push: lint, validate, labs, real serve
 	echo "make check: $(words $(filter-out $(CHECK_SKIP),$(CHECK_PARTS))) parts in $$((SECONDS - started)) s"
 
 test-integration: setup ## the app with real neighbours: Prometheus + Alertmanager (the monitoring story), k8s scripts, wrk
-	$(PY) -m pytest -p no:cacheprovider tests/integration --ignore=tests/integration/test_gunicorn.py
+	$(PY) -m pytest -p no:cacheprovider $(TEST_PARALLEL) tests/integration \
+		--ignore=tests/integration/test_gunicorn.py
 
 test-unit: setup ## only the unit tests
 	$(PY) -m pytest $(TEST_PARALLEL) tests/unit

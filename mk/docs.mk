@@ -14,8 +14,13 @@ docs-tools: $(DOC_TOOLS)/node_modules/.package-lock.json ## Mermaid's parser fro
 tools: docs-tools
 
 # validate-docs runs the link and diagram tests (in `make validate`); test-docs the rest.
+# Each doc runs in its own copy with its own ports, so several run at once, one per core
+# (pytest-xdist, --dist=load: the docs are items of one test file). Most of a lab's time is
+# spent waiting for its servers, a scrape or an alert.
+DOCS_PARALLEL ?= --numprocesses=auto --maxprocesses=4 --dist=load
+
 test-docs: setup docs-tools ## run every command of the README and the labs, each doc in a throw-away copy
-	$(PY) -m pytest -p no:cacheprovider tests/docs \
+	$(PY) -m pytest -p no:cacheprovider $(DOCS_PARALLEL) tests/docs \
 		--ignore=tests/docs/test_doc_links.py --ignore=tests/docs/test_diagrams.py
 
 validate-docs: setup docs-tools ## every repository link in the Markdown resolves, every make target named exists, every Mermaid diagram parses

@@ -123,9 +123,9 @@ def test_heavy_and_recursive_commands_are_marked(path):
 
 
 @pytest.mark.parametrize("path", EXECUTED_DOCS, ids=doc_id)
-def test_every_command_not_run_names_an_allowed_reason(path):
+def test_every_command_not_run_names_an_allowed_reason(path, record_property):
     not_run = [c for c in document_commands(path) if c.skip]
-    report.skipped[doc_id(path)] = not_run  # listed in the session summary
+    record_property(report.PROPERTY, report.not_run(doc_id(path), not_run))  # the summary
     assert all(c.skip.needs in SKIP_REASONS for c in not_run)
 
 
@@ -138,7 +138,7 @@ def _has_runnable_commands(path) -> bool:
 @pytest.mark.parametrize(
     "path", [p for p in EXECUTED_DOCS if _has_runnable_commands(p)], ids=doc_id
 )
-def test_documented_commands_run(path):
+def test_documented_commands_run(path, record_property):
     all_commands = document_commands(path)
     runnable = [c for c in all_commands if not c.skip]
     for tool in sorted(needed_tools(runnable)):
@@ -152,6 +152,7 @@ def test_documented_commands_run(path):
     try:
         run.run(all_commands)
     finally:
-        report.executed[doc_id(path)] = [(o.command, o.seconds, o.attempts) for o in run.outcomes]
+        seconds = [outcome.seconds for outcome in run.outcomes]
+        record_property(report.PROPERTY, report.ran(doc_id(path), seconds))
         workspace.remove()
     assert tree_fingerprint() == before, "a documented command wrote into the real checkout"
