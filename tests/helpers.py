@@ -38,6 +38,15 @@ def missing(message: str):
         pytest.skip(message)
 
 
+def answers(url: str) -> bool:
+    """True when `url` answers 200 now (a server that is not up yet answers nothing)."""
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except OSError:  # refused, reset, timed out, or an HTTP error status
+        return False
+
+
 def require_tool(name: str) -> str:
     """Return the path of tool `name`, looked up in the venv first, then on PATH."""
     search_path = f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"
@@ -94,12 +103,8 @@ class GunicornServer:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"gunicorn exited with {self.proc.returncode}:\n{self.log()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/readyz", timeout=2) as response:
-                    if response.status == 200 and len(self.worker_pids()) == self.workers:
-                        return
-            except (urllib.error.URLError, OSError):
-                pass
+            if answers(f"{self.url}/readyz") and len(self.worker_pids()) == self.workers:
+                return
             time.sleep(0.1)
         raise TimeoutError(f"gunicorn not ready after {timeout}s:\n{self.log()}")
 
@@ -237,13 +242,7 @@ def run_mlflow_server(workdir: Path, backend_store_uri: str, timeout: float = 24
         )
     try:
         deadline = time.monotonic() + timeout
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except (urllib.error.URLError, OSError):
-                pass
+        while not answers(f"{url}/health"):
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError(
                     f"mlflow server did not answer on {url} (exit {proc.poll()}):\n"

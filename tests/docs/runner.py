@@ -19,12 +19,12 @@ import signal
 import subprocess
 import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.docs.markdown import Command, missing_expectations
 from tests.docs.workspace import Workspace
+from tests.helpers import answers
 
 COMMAND_TIMEOUT = 180  # seconds for one foreground command
 RETRY_WINDOW = 150  # seconds a command against a live server may take to show its output
@@ -162,7 +162,7 @@ class DocumentRun:
         deadline = time.monotonic() + SERVER_START
         for port, path in kind.ready_paths:
             url = f"http://127.0.0.1:{self.workspace.ports[port]}{path}"
-            while not _answers(url):
+            while not answers(url):
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise AssertionError(
                         f"{command.where}: `{command.text}` did not serve {url} "
@@ -218,11 +218,3 @@ class DocumentRun:
             f"{s.output()[-2000:]}"
             for s in self.servers
         )
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
