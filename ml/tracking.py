@@ -200,14 +200,9 @@ def log_gate(ws: Workspace, run_id: str | None, result, reports: list[Path]) -> 
             mlflow.log_artifact(str(path), artifact_path="gate")
 
 
-def _statuses(ws: Workspace) -> dict[str, str]:
-    index = read_index(ws.models_dir, missing_ok=True)
-    return {version: entry["status"] for version, entry in index["versions"].items()}
-
-
-def _tag_run(ws: Workspace, version: str, status: str) -> str:
-    entry = read_index(ws.models_dir)["versions"][version]
-    run_id = load_file(ws.models_dir / entry["file"], status=status).document.get("mlflow_run_id")
+def _tag_run(ws: Workspace, version: str, entry: dict) -> str:
+    document = load_file(ws.models_dir / entry["file"], status=entry["status"]).document
+    run_id = document.get("mlflow_run_id")
     if run_id is None:
         return f"{version} records no MLflow run (trained before experiment tracking)"
     import mlflow
@@ -217,10 +212,10 @@ def _tag_run(ws: Workspace, version: str, status: str) -> str:
         client = mlflow.MlflowClient()
         client.get_run(run_id)
         client.set_tag(run_id, "registry.version", version)
-        client.set_tag(run_id, "registry.status", status)
+        client.set_tag(run_id, "registry.status", entry["status"])
     except (TrackingError, *unreachable()):
         return f"{version}: its run {run_id} is not in {tracking_uri(ws)}; tags unchanged"
-    return f"{version}: MLflow run {run_id} tagged registry.status={status}"
+    return f"{version}: MLflow run {run_id} tagged registry.status={entry['status']}"
 
 
 @contextlib.contextmanager
@@ -230,8 +225,8 @@ def registry_tags(ws: Workspace) -> Iterator[None]:
     The registry (models/, in git) is the source of truth, so a run this store does not hold
     (a version trained on another machine, or before tracking) is reported, not an error.
     """
-    before = _statuses(ws)
+    before = read_index(ws.models_dir, missing_ok=True)["versions"]
     yield
-    for version, status in _statuses(ws).items():
-        if before.get(version) != status:
-            print(f"  tracking: {_tag_run(ws, version, status)}")
+    for version, entry in read_index(ws.models_dir)["versions"].items():
+        if before.get(version, {}).get("status") != entry["status"]:
+            print(f"  tracking: {_tag_run(ws, version, entry)}")
