@@ -82,7 +82,7 @@ def _package_version() -> str:
 
 # variable -> (Settings field, parser, default). The single list of what the service reads:
 # the Kubernetes and Ansible contract tests check every variable they set is in it.
-_SPEC: dict[str, tuple[str, Callable[[str, str], object], object]] = {
+VARIABLES: dict[str, tuple[str, Callable[[str, str], object], object]] = {
     "APP_ENV": ("app_env", _choice(ENVIRONMENTS), "development"),
     "HOST": ("host", _text, ALL_INTERFACES),
     "PORT": ("port", _integer(1, 65535), 8000),
@@ -100,10 +100,10 @@ _SPEC: dict[str, tuple[str, Callable[[str, str], object], object]] = {
     # The commit's own time: with it, Prometheus measures the lead time of each change.
     "GIT_COMMIT_TIME": ("git_commit_time", _timestamp, None),
     "APP_VERSION": ("app_version", _text, None),  # default: the installed package version
+    # Every worker's metric files and the shared switches. prometheus_client reads it too,
+    # when imported. Unset, `python -m app` makes a private one for the run.
+    "PROMETHEUS_MULTIPROC_DIR": ("multiprocess_dir", _text, None),
 }
-# Read by gunicorn.conf.py and prometheus_client rather than by Settings.
-EXTERNAL_VARS = ("PROMETHEUS_MULTIPROC_DIR",)
-ENV_VARS: tuple[str, ...] = (*_SPEC, *EXTERNAL_VARS)
 
 
 @dataclass(frozen=True)
@@ -124,12 +124,13 @@ class Settings:
     build_date: str = "unknown"
     git_commit_time: datetime | None = None
     app_version: str = "0.0.0+unknown"
+    multiprocess_dir: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
         environ = os.environ if environ is None else environ
         values: dict[str, object] = {}
-        for name, (field, parse, default) in _SPEC.items():
+        for name, (field, parse, default) in VARIABLES.items():
             raw = environ.get(name)
             values[field] = default if raw is None else parse(name, raw)
         if values["chaos_enabled"] is None:

@@ -1,11 +1,76 @@
-"""GET /openapi.json — the API described from the very schemas the endpoints validate with."""
+"""GET /openapi.json — the API described from the very schemas the endpoints validate with;
+GET /docs/ — Swagger UI on that document, where every operation can be tried.
 
-from flask import Blueprint, current_app, jsonify
+The predict schemas come from app/api.py, built from the active model; the other shapes are
+written below. Swagger UI comes from flask-swagger-ui, which ships its files in its wheel (no
+CDN: the page works offline). It is registered only when API_DOCS is on (by default in
+development; see docs/service.md#api-docs). "Try it out" sends its requests to the page's own
+server: the document names no `servers`, which OpenAPI reads as "/" on the document's origin.
+"""
 
-from app import schemas
+from flask import Blueprint, Flask, jsonify
+
+from app.api import predict_request_schema, predict_response_schema
+from app.state import current_state
 
 openapi_blueprint = Blueprint("openapi", __name__)
 OPENAPI_PATH = "/openapi.json"
+DOCS_PATH = "/docs"
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["status", "code", "message", "request_id"],
+            "additionalProperties": False,
+            "properties": {
+                "status": {"type": "integer"},
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "field": {"type": "string"},
+                "request_id": {"type": "string"},
+            },
+        }
+    },
+}
+HEALTH_SCHEMA = {
+    "type": "object",
+    "required": ["status"],
+    "properties": {
+        "status": {"type": "string"},
+        "reasons": {"type": "array", "items": {"type": "string"}},
+    },
+}
+VERSION_SCHEMA = {
+    "type": "object",
+    "required": ["version", "git_sha", "build_date"],
+    "properties": {
+        "version": {"type": "string"},
+        "git_sha": {"type": "string"},
+        "build_date": {"type": "string"},
+    },
+}
+INFO_SCHEMA = {
+    "type": "object",
+    "required": ["service", "version", "git_sha", "environment", "model"],
+    "properties": {
+        "service": {"type": "string"},
+        "version": {"type": "string"},
+        "git_sha": {"type": "string"},
+        "environment": {"type": "string"},
+        "model": {
+            "type": ["object", "null"],
+            "properties": {"name": {"type": "string"}, "version": {"type": "string"}},
+        },
+    },
+}
+MODEL_METADATA_SCHEMA = {
+    "type": "object",
+    "required": ["name", "version"],
+    "properties": {"name": {"type": "string"}, "version": {"type": "string"}},
+}
 
 
 def _json(schema_ref: str, description: str) -> dict:
@@ -87,13 +152,13 @@ def build_document(settings, model, chaos_enabled: bool) -> dict:
         "paths": paths,
         "components": {
             "schemas": {
-                "PredictRequest": schemas.predict_request_schema(features),
-                "PredictResponse": schemas.predict_response_schema(classes),
-                "ModelMetadata": schemas.MODEL_METADATA_SCHEMA,
-                "Error": schemas.ERROR_SCHEMA,
-                "Health": schemas.HEALTH_SCHEMA,
-                "Version": schemas.VERSION_SCHEMA,
-                "Info": schemas.INFO_SCHEMA,
+                "PredictRequest": predict_request_schema(features),
+                "PredictResponse": predict_response_schema(classes),
+                "ModelMetadata": MODEL_METADATA_SCHEMA,
+                "Error": ERROR_SCHEMA,
+                "Health": HEALTH_SCHEMA,
+                "Version": VERSION_SCHEMA,
+                "Info": INFO_SCHEMA,
             }
         },
     }
@@ -101,5 +166,21 @@ def build_document(settings, model, chaos_enabled: bool) -> dict:
 
 @openapi_blueprint.get(OPENAPI_PATH)
 def openapi_document():
-    ext = current_app.extensions
-    return jsonify(build_document(ext["settings"], ext["model"], ext["settings"].chaos_enabled))
+    state = current_state()
+    return jsonify(build_document(state.settings, state.model, state.settings.chaos_enabled))
+
+
+def install_api_docs(app: Flask) -> None:
+    # Imported here, only when API_DOCS is on: the serving image does not install it.
+    from flask_swagger_ui import get_swaggerui_blueprint
+
+    swagger_ui = get_swaggerui_blueprint(
+        DOCS_PATH,
+        OPENAPI_PATH,
+        config={
+            "app_name": "Lifecycle Lab API",
+            # Off: otherwise the page asks validator.swagger.io about our document.
+            "validatorUrl": None,
+        },
+    )
+    app.register_blueprint(swagger_ui)

@@ -1,34 +1,71 @@
-"""Switches that every gunicorn worker must agree on: draining and the chaos toggles.
+"""The app's state in one typed object, and the switches that every gunicorn worker shares.
 
-Workers are separate processes, so a flag kept in a Python variable would change only in
-the worker that served the request. The gunicorn master creates one anonymous shared memory
-page before it forks (see gunicorn.conf.py); each worker inherits that same page, so a write
-by one worker is read by all of them, and by workers started later (SIGHUP, crash restart).
+`AppState` is everything `create_app` builds once and every request reads: the settings, the
+model (or why there is none) and the shared switches. Flask's place for such state is
+`app.extensions`; this app keeps all of it there under one key, read with `current_state()`.
+
+`Switches` are the flags that must hold for every worker at once: draining after SIGTERM, and
+the chaos toggles. Workers are separate processes, so a Python variable would change in one
+worker only. The switches live in one small file mapped into memory (mmap) by every process
+that needs them: the gunicorn master creates it before it forks, each worker maps it, and
+`python -m app` maps it on SIGTERM to start the drain. A write by any of them is seen by all.
+The file sits in the run's multiprocess directory, the one folder every process shares.
 """
 
 import mmap
+import os
 import struct
+from dataclasses import dataclass
+from pathlib import Path
 
-# draining, readiness_off, 6 bytes padding, latency seconds, error rate, master pid
-_LAYOUT = struct.Struct("<BB6xddq")
+from flask import current_app
+
+from app.config import Settings
+from model_registry import Model, ModelError, load_active
+
+EXTENSION = "lifecycle_lab"
+SWITCHES_FILE = "switches"
+# draining, readiness_off, 6 bytes of padding, added latency in seconds, error rate
+_LAYOUT = struct.Struct("<BB6xdd")
 
 
-class SharedState:
-    def __init__(self) -> None:
-        self._page = mmap.mmap(-1, mmap.PAGESIZE)  # MAP_SHARED | MAP_ANONYMOUS
+class Switches:
+    """Draining and the chaos toggles, in a memory page shared by every process of the server."""
+
+    def __init__(self, page: mmap.mmap) -> None:
+        self._page = page
+
+    @classmethod
+    def create(cls, directory: Path) -> "Switches":
+        """A fresh page, every switch off: made by the gunicorn master before it forks."""
+        (directory / SWITCHES_FILE).write_bytes(bytes(mmap.PAGESIZE))
+        return cls.open(directory)
+
+    @classmethod
+    def open(cls, directory: Path) -> "Switches":
+        """The page the master created, mapped into this process (a worker, `python -m app`);
+        made here when no master did (an app run in one process with a multiprocess directory)."""
+        fd = os.open(directory / SWITCHES_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            if os.fstat(fd).st_size < mmap.PAGESIZE:
+                os.ftruncate(fd, mmap.PAGESIZE)  # a new file reads as zeros: every switch off
+            return cls(mmap.mmap(fd, mmap.PAGESIZE))  # MAP_SHARED: writes reach every process
+        finally:
+            os.close(fd)  # the mapping keeps the file open
+
+    @classmethod
+    def private(cls) -> "Switches":
+        """A page of this process alone, for an app served without gunicorn (flask run)."""
+        return cls(mmap.mmap(-1, mmap.PAGESIZE))
 
     def _read(self) -> tuple:
         return _LAYOUT.unpack_from(self._page, 0)
 
     def _write(self, **changes) -> None:
-        draining, readiness_off, latency, error_rate, master_pid = self._read()
-        fields = {
-            "draining": draining,
-            "readiness_off": readiness_off,
-            "latency": latency,
-            "error_rate": error_rate,
-            "master_pid": master_pid,
-        }
+        draining, readiness_off, latency, error_rate = self._read()
+        fields = dict(
+            draining=draining, readiness_off=readiness_off, latency=latency, error_rate=error_rate
+        )
         fields.update(changes)
         _LAYOUT.pack_into(self._page, 0, *fields.values())
 
@@ -48,24 +85,10 @@ class SharedState:
     def error_rate(self) -> float:
         return self._read()[3]
 
-    @property
-    def master_pid(self) -> int:
-        """The gunicorn master's pid, or 0 when not served by gunicorn."""
-        return self._read()[4]
-
     def start_draining(self) -> None:
         self._write(draining=1)
 
-    def set_master_pid(self, pid: int) -> None:
-        self._write(master_pid=pid)
-
-    def set_chaos(
-        self,
-        *,
-        latency_seconds: float | None = None,
-        error_rate: float | None = None,
-        readiness_off: bool | None = None,
-    ) -> None:
+    def set_chaos(self, *, latency_seconds=None, error_rate=None, readiness_off=None) -> None:
         changes = {}
         if latency_seconds is not None:
             changes["latency"] = latency_seconds
@@ -86,19 +109,23 @@ class SharedState:
         }
 
 
-_process_state: SharedState | None = None
+@dataclass
+class AppState:
+    settings: Settings
+    switches: Switches
+    model: Model | None  # None: the app runs, but /readyz says why it is not ready
+    model_error: str = ""
+
+    @classmethod
+    def load(cls, settings: Settings) -> "AppState":
+        run_dir = settings.multiprocess_dir
+        switches = Switches.open(Path(run_dir)) if run_dir else Switches.private()
+        try:
+            return cls(settings, switches, load_active(settings.model_dir))
+        except ModelError as error:
+            return cls(settings, switches, None, str(error))
 
 
-def create_for_master() -> SharedState:
-    """Called by the gunicorn master before it forks: the page all workers will share."""
-    global _process_state
-    _process_state = SharedState()
-    return _process_state
-
-
-def current() -> SharedState:
-    """The shared page inherited from the master, or a private one outside gunicorn."""
-    global _process_state
-    if _process_state is None:
-        _process_state = SharedState()
-    return _process_state
+def current_state() -> AppState:
+    """The state of the app serving the current request."""
+    return current_app.extensions[EXTENSION]

@@ -27,7 +27,7 @@ setup: $(call synced,$(DEPENDENCY_GROUPS)) ## create .venv with every Python dep
 
 run: $(call synced,serve api-docs) ## serve the app under gunicorn on $PORT (default 8000) with the active model
 	GIT_SHA=$$(git rev-parse --short HEAD 2>/dev/null || echo unknown) GIT_COMMIT_TIME=$(IMAGE_COMMITTED) \
-		$(VENV)/bin/gunicorn --config app/gunicorn.conf.py "app:create_app()"
+		$(PY) -m app
 
 lint: setup ## ruff, bandit, yamllint, shellcheck (hadolint and friends run in `make validate`)
 	$(VENV)/bin/ruff check .

@@ -50,8 +50,8 @@ from bench_baselines import PATH as BASELINE_PATH
 from launch import ROOT, free_port, gunicorn_command, gunicorn_env, wait_until_up
 from loadgen import load_rows  # the sibling script: same rows as the load generator
 
-APPS = {
-    "app": "app:create_app()",
+APPS = {  # None: the service itself, started as `make run` starts it (python -m app)
+    "app": None,
     "bare": "scripts.bench_baselines:create_bare_app()",
     "exporter": "scripts.bench_baselines:create_exporter_app()",
 }

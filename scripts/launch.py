@@ -13,7 +13,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 GUNICORN = Path(sys.executable).parent / "gunicorn"  # the venv's, beside this python
-APP_SPEC = "app:create_app()"
 
 
 def free_port() -> int:
@@ -23,8 +22,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def gunicorn_command(app_spec: str = APP_SPEC) -> list[str]:
-    """gunicorn with the service's own config file; run it with cwd=ROOT."""
+def gunicorn_command(app_spec: str | None = None) -> list[str]:
+    """The service as `make run` starts it (`python -m app`), or another WSGI app under the
+    service's gunicorn settings (make bench's baselines); run it with cwd=ROOT."""
+    if app_spec is None:
+        return [sys.executable, "-m", "app"]
     return [str(GUNICORN), "--config", "app/gunicorn.conf.py", app_spec]
 
 

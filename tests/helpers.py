@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from app.process_metrics import children_of
+from app.observability import children_of
 from scripts.launch import ROOT, free_port, gunicorn_command, gunicorn_env
 
 VENV_BIN = Path(sys.executable).parent
@@ -66,7 +66,9 @@ class GunicornServer:
         self.workers = workers
 
     def worker_pids(self) -> list[int]:
-        return sorted(children_of(self.proc.pid))
+        # python -m app (self.proc) -> the gunicorn master -> its workers
+        masters = children_of(self.proc.pid)
+        return sorted(worker for master in masters for worker in children_of(master))
 
     @contextlib.contextmanager
     def only_worker(self, pid: int):

@@ -3,7 +3,7 @@
 Ansible itself renders the environment file, the systemd unit and the nginx site for the
 first host of each inventory (role defaults and inventory variables with their real
 precedence, on this machine, nothing installed). The app's side is never copied: variable
-names come from `app.config.ENV_VARS`, the bind address and timeouts from
+names come from `app.config.VARIABLES`, the bind address and timeouts from
 `app/gunicorn.conf.py` loaded in a child process with exactly the rendered environment,
 and routes from `app.create_app()`.
 """
@@ -15,7 +15,7 @@ import sys
 import pytest
 import yaml
 
-from app.config import ENV_VARS, ENVIRONMENTS, Settings
+from app.config import ENVIRONMENTS, VARIABLES, Settings
 from tests.helpers import ROOT, probe_app, require_tool
 from tests.infra.test_ansible import INVENTORIES, PLAYBOOK, ansible_env
 
@@ -99,7 +99,7 @@ def unit_settings(unit: str) -> dict[str, list[str]]:
 
 
 def test_every_variable_in_the_env_file_is_one_the_app_reads(rendered):
-    assert set(rendered["env"]) <= set(ENV_VARS), set(rendered["env"]) - set(ENV_VARS)
+    assert set(rendered["env"]) <= set(VARIABLES), set(rendered["env"]) - set(VARIABLES)
 
 
 def test_env_file_environment_reaches_the_app(rendered):

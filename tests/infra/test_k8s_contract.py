@@ -2,7 +2,7 @@
 
 The app's side is never copied into this test: routes come from `app.create_app()`, the
 bound port and timeouts from `app/gunicorn.conf.py` loaded with the overlay's environment,
-the variable names from `app.config.ENV_VARS`, the image name from `make -s print-image`,
+the variable names from `app.config.VARIABLES`, the image name from `make -s print-image`,
 and the numeric user from docker/Dockerfile.
 """
 
@@ -13,7 +13,7 @@ import subprocess
 import pytest
 import yaml
 
-from app.config import ENV_VARS
+from app.config import VARIABLES
 from tests.helpers import ROOT, probe_app, require_tool
 
 OVERLAYS = ("dev", "staging", "production")
@@ -99,7 +99,7 @@ def app_view(overlay, tmp_path_factory) -> dict:
 
 
 def test_every_variable_set_is_one_the_app_reads(overlay):
-    unknown = sorted(set(overlay.environment()) - set(ENV_VARS))
+    unknown = sorted(set(overlay.environment()) - set(VARIABLES))
     assert not unknown, f"{overlay.overlay} sets variables app/config.py never reads: {unknown}"
 
 

@@ -11,7 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.helpers import ROOT, VENV_BIN, run_gunicorn
+from scripts.launch import gunicorn_command
+from tests.helpers import ROOT, run_gunicorn
 from tests.integration.load import LoadBalancedClient, request
 
 pytestmark = pytest.mark.integration
@@ -210,7 +211,7 @@ def test_a_bad_setting_stops_the_start_naming_the_variable(variable, value, tmp_
     env = {**os.environ, "HOST": "127.0.0.1", "TMPDIR": str(tmp_path), variable: value}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     started = subprocess.run(
-        [str(VENV_BIN / "gunicorn"), "--config", "app/gunicorn.conf.py", "app:create_app()"],
+        gunicorn_command(),
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -224,11 +225,11 @@ def test_a_bad_setting_stops_the_start_naming_the_variable(variable, value, tmp_
 
 
 def test_a_run_that_names_no_metrics_dir_removes_the_one_it_made(tmp_path):
-    # `make run` names no PROMETHEUS_MULTIPROC_DIR: gunicorn.conf.py makes one in the temp
+    # `make run` names no PROMETHEUS_MULTIPROC_DIR: `python -m app` makes one in the temp
     # directory. It must serve the counters, outlive a reload, and go when the server stops.
     env = {"PROMETHEUS_MULTIPROC_DIR": None, "TMPDIR": str(tmp_path)}
     with run_gunicorn(env=env) as server:
-        made = list(tmp_path.glob("lifecycle-lab-metrics-*"))
+        made = list(tmp_path.glob("lifecycle-lab-run-*"))
         assert len(made) == 1
         server.proc.send_signal(signal.SIGHUP)  # gunicorn reads its config file again
         deadline = time.monotonic() + 30
@@ -236,7 +237,7 @@ def test_a_run_that_names_no_metrics_dir_removes_the_one_it_made(tmp_path):
             time.sleep(0.1)
         assert "Hang up" in server.log(), "gunicorn did not take the HUP"
         assert request(server.url, "GET", "/healthz")[0] == 200
-        assert list(tmp_path.glob("lifecycle-lab-metrics-*")) == made
+        assert list(tmp_path.glob("lifecycle-lab-run-*")) == made
         assert request_count(scrape(server.url)) >= 1
         assert list(made[0].glob("counter_*.db"))
         server.proc.send_signal(signal.SIGTERM)

@@ -5,7 +5,6 @@ import pytest
 
 from app import create_app
 from app.config import Settings
-from app.state import SharedState
 from ml import tracking
 from scripts.loadgen import load_rows
 from tests.helpers import ROOT
@@ -32,12 +31,10 @@ def pytest_unconfigure(config):
 
 @pytest.fixture
 def make_app():
-    """Build an app with settings overrides and a private shared-state page."""
+    """Build an app as a user would, from settings (the committed registry unless overridden)."""
 
     def build(**overrides):
-        defaults = {"model_dir": str(ROOT / "models")}
-        settings = Settings(**{**defaults, **overrides})
-        return create_app(settings, shared_state=SharedState())
+        return create_app(Settings(**{"model_dir": str(ROOT / "models"), **overrides}))
 
     return build
 

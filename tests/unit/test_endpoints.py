@@ -5,6 +5,13 @@ import re
 import pytest
 from jsonschema import Draft202012Validator
 
+from app.api import predict_request_schema
+from app.state import EXTENSION
+
+
+def current_model(app):
+    return app.extensions[EXTENSION].model
+
 
 def schema_of(client, name):
     document = client.get("/openapi.json").get_json()
@@ -14,7 +21,7 @@ def schema_of(client, name):
 
 def test_index_names_service_build_and_model(client, app):
     body = client.get("/").get_json()
-    model = app.extensions["model"]
+    model = current_model(app)
     assert body["service"] == "lifecycle-lab"
     assert body["environment"] == "development"
     assert body["model"] == {"name": model.name, "version": model.version}
@@ -35,7 +42,7 @@ def test_healthz_and_readyz_answer_200_with_a_model(client):
 
 
 def test_readyz_is_503_while_draining(app, client):
-    app.extensions["shared_state"].start_draining()
+    app.extensions[EXTENSION].switches.start_draining()
     response = client.get("/readyz")
     assert response.status_code == 503
     assert any("draining" in reason for reason in response.get_json()["reasons"])
@@ -58,7 +65,7 @@ def test_predict_returns_class_probabilities_version_and_request_id(client, samp
     response = client.post("/api/v1/predict", json=sample, headers={"X-Request-ID": "abc-123"})
     assert response.status_code == 200
     body = response.get_json()
-    model = app.extensions["model"]
+    model = current_model(app)
     assert body["prediction"] in model.classes
     assert set(body["probabilities"]) == set(model.classes)
     assert sum(body["probabilities"].values()) == pytest.approx(1.0)
@@ -82,7 +89,7 @@ def test_a_request_id_is_made_when_missing_or_unsafe(client):
 
 def test_model_metadata(client, app):
     body = client.get("/api/v1/model").get_json()
-    assert body["version"] == app.extensions["model"].version
+    assert body["version"] == current_model(app).version
     for key in ("metrics", "dataset", "created_at"):
         assert key in body
     assert re.fullmatch(r"[0-9a-f]{64}", body["dataset"]["sha256"])
@@ -93,8 +100,8 @@ def test_openapi_publishes_the_validation_schema(client, app):
     assert document["openapi"].startswith("3.1")
     request_schema = document["components"]["schemas"]["PredictRequest"]
     features = request_schema["properties"]["features"]
-    assert features["required"] == list(app.extensions["model"].feature_names)
-    assert request_schema == app.extensions["predict_validator"].schema
+    assert features["required"] == list(current_model(app).feature_names)
+    assert request_schema == predict_request_schema(current_model(app).feature_names)
     assert "/api/v1/predict" in document["paths"]
 
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.schemas import FEATURE_LIMIT
+from app.api import FEATURE_LIMIT
 from model_registry import ModelError, load_active, load_version
 from tests.helpers import ROOT
 
@@ -97,7 +97,7 @@ def test_missing_registry_is_a_clear_error(tmp_path):
     )
 )
 def test_any_value_the_api_accepts_gives_valid_probabilities(values):
-    """app/schemas.py bounds each feature by FEATURE_LIMIT; within it the math stays finite."""
+    """app/api.py bounds each feature by FEATURE_LIMIT; within it the math stays finite."""
     model = load_active(ROOT / "models")
     probas = model.predict_proba(values)
     assert math.isclose(sum(probas), 1.0, abs_tol=1e-9)

@@ -1,0 +1,85 @@
+"""`python -m app` — the server, as `make run`, the container image and the systemd unit start it.
+
+It runs gunicorn (with app/gunicorn.conf.py) as its child and stands in front of it for one
+reason: a drain on SIGTERM. On SIGTERM gunicorn closes its listening socket at once, so
+connections a load balancer is still sending are refused. So on SIGTERM this process:
+  1. turns on the shared `draining` switch: /readyz answers 503 in every worker, and every
+     worker keeps serving;
+  2. waits DRAIN_SECONDS, for load balancers to see the 503 and stop sending;
+  3. forwards SIGTERM: gunicorn's documented graceful stop (in-flight requests finish).
+Every other signal gunicorn knows (HUP reloads, INT and QUIT stop at once, TTIN/TTOU...) is
+passed on unchanged, and this process exits with gunicorn's exit status.
+"""
+
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from app.config import ConfigError, Settings
+from app.observability import configure_logging
+from app.state import Switches
+
+log = logging.getLogger("app.server")
+
+GUNICORN_CONFIG = Path(__file__).with_name("gunicorn.conf.py")
+PASSED_ON = (
+    signal.SIGHUP,
+    signal.SIGINT,
+    signal.SIGQUIT,
+    signal.SIGUSR1,
+    signal.SIGUSR2,
+    signal.SIGTTIN,
+    signal.SIGTTOU,
+    signal.SIGWINCH,
+)
+
+
+def main() -> int:
+    try:
+        settings = Settings.from_env()  # a bad value stops here, before gunicorn starts
+    except ConfigError as error:
+        sys.exit(f"lifecycle-lab: invalid configuration: {error}")
+    configure_logging(settings.log_level)
+
+    env = dict(os.environ)
+    private_dir = None
+    if settings.multiprocess_dir is None:
+        # `make run` names no directory: a private one, removed when the server stops.
+        private_dir = tempfile.mkdtemp(prefix="lifecycle-lab-run-")
+        env["PROMETHEUS_MULTIPROC_DIR"] = private_dir
+    run_dir = Path(env["PROMETHEUS_MULTIPROC_DIR"])
+
+    gunicorn = subprocess.Popen(  # noqa: S603 - a fixed command, this very Python  # nosec B603
+        [sys.executable, "-m", "gunicorn", "--config", str(GUNICORN_CONFIG), "app:create_app()"],
+        env=env,
+    )
+
+    def pass_on(signum, _frame):
+        gunicorn.send_signal(signum)
+
+    def drain_then_stop(_signum, _frame):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # one drain, however many SIGTERMs
+        Switches.open(run_dir).start_draining()
+        log.info("SIGTERM: draining", extra={"drain_seconds": settings.drain_seconds})
+        time.sleep(settings.drain_seconds)
+        gunicorn.send_signal(signal.SIGTERM)
+
+    for signum in PASSED_ON:
+        signal.signal(signum, pass_on)
+    signal.signal(signal.SIGTERM, drain_then_stop)
+    try:
+        status = gunicorn.wait()
+    finally:
+        if private_dir:
+            shutil.rmtree(private_dir, ignore_errors=True)
+    return 128 - status if status < 0 else status  # killed by a signal: the shell's 128 + n
+
+
+if __name__ == "__main__":
+    sys.exit(main())
