@@ -78,7 +78,7 @@ recap "$logs/idempotence.log" | awk '$2 != 0 || $3 != 0 || $4 != 0 { bad = 1 } E
   fail "the second converge was not idempotent (changed must be 0 on every host)"
 }
 [[ $(main_pids) == "$pids_before" ]] || fail "the second converge restarted the service"
-echo "idempotent: changed=0 on ${#hosts[@]} hosts, no restart (same gunicorn master PIDs)"
+echo "idempotent: changed=0 on ${#hosts[@]} hosts, no restart (same main PIDs)"
 
 # A predict body: the first row of the committed dataset, as the app's feature names.
 sample=$(python3 -c '
@@ -143,16 +143,20 @@ def show(prop):
                           capture_output=True, text=True, check=True).stdout.strip()
 
 
-main_pid = int(show("MainPID"))
-pids = [main_pid] + [int(p) for p in pathlib.Path(f"/proc/{main_pid}/task/{main_pid}/children")
-                     .read_text().split()]
+def children(pid):
+    return [int(p) for p in pathlib.Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+main_pid = int(show("MainPID"))  # python -m app -> the gunicorn master -> its workers
+masters = children(main_pid)
+pids = [main_pid, *masters, *(worker for master in masters for worker in children(master))]
 users = set()
 for pid in pids:
     uid = int(next(line.split()[1] for line in pathlib.Path(f"/proc/{pid}/status").read_text()
                    .splitlines() if line.startswith("Uid:")))
     users.add(subprocess.run(["id", "-nu", str(uid)], capture_output=True, text=True).stdout.strip())
-check(users == {"lifecycle-lab"} and len(pids) == 1 + int(env["WEB_CONCURRENCY"]),
-      f"gunicorn master + {len(pids) - 1} workers all run as {sorted(users)}")
+check(users == {"lifecycle-lab"} and len(pids) == 2 + int(env["WEB_CONCURRENCY"]),
+      f"python -m app, gunicorn master + {len(pids) - 2} workers all run as {sorted(users)}")
 shell = next(l for l in pathlib.Path("/etc/passwd").read_text().splitlines()
              if l.startswith("lifecycle-lab:")).split(":")[6]
 check(shell == "/usr/sbin/nologin", "the service account has no login shell")
@@ -172,7 +176,7 @@ stop = seconds(show("TimeoutStopUSec"))
 budget = int(env["DRAIN_SECONDS"]) + int(env["GRACEFUL_TIMEOUT"])
 check(stop > budget, f"unit: TimeoutStopSec {stop}s > DRAIN_SECONDS + GRACEFUL_TIMEOUT = {budget}s")
 check(show("KillMode") == "mixed" and show("KillSignal") == "15",
-      "unit: SIGTERM to the gunicorn master only (KillMode=mixed), so the drain runs")
+      "unit: SIGTERM to python -m app only (KillMode=mixed), so the drain runs")
 exposure = subprocess.run(["systemd-analyze", "security", "--no-pager", "lifecycle-lab"],
                           capture_output=True, text=True).stdout.strip().splitlines()[-1]
 print("info " + exposure)
