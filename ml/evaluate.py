@@ -15,7 +15,6 @@ The gate's checks, its verdict and its reports join the candidate's MLflow run.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from ml import collect as collect_stage
 from ml import preprocess as preprocess_stage
@@ -68,11 +67,12 @@ def perturbation_invariance(model: Model, X: list[list[float]], relative: float)
     return stable / len(X)
 
 
-def evaluate(ws: Workspace, candidate_path: Path | None = None) -> GateResult:
-    candidate_path = candidate_path or ws.candidate_path
-    if not candidate_path.exists():
-        raise FileNotFoundError(f"no candidate at {ws.rel(candidate_path)}: run `make train` first")
-    candidate = load_file(candidate_path, status=CANDIDATE)
+def evaluate(ws: Workspace) -> GateResult:
+    if not ws.candidate_path.exists():
+        raise FileNotFoundError(
+            f"no candidate at {ws.rel(ws.candidate_path)}: run `make train` first"
+        )
+    candidate = load_file(ws.candidate_path, status=CANDIDATE)
     collected = collect_stage.collect(ws)
     trained_on = candidate.document["dataset"]["sha256"]
     if trained_on != collected.sha256:

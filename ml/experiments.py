@@ -48,8 +48,9 @@ def prepare() -> int:
 
 def serve_ui(ws: Workspace, host: str, port: int) -> int:
     """Serve the UI on this workspace's store (replaces this process); 0 if a server exists."""
-    if tracking.CHOSEN_URI and tracking.CHOSEN_URI.startswith(("http://", "https://")):
-        print(f"MLFLOW_TRACKING_URI is a tracking server: open {tracking.CHOSEN_URI}")
+    chosen = tracking.chosen_uri()
+    if chosen and chosen.startswith(("http://", "https://")):
+        print(f"MLFLOW_TRACKING_URI is a tracking server: open {chosen}")
         return 0
     uri = tracking.tracking_uri(ws)
     tracking.connect(ws)  # creates the default store, or says which store does not answer

@@ -46,13 +46,18 @@ def unreachable() -> tuple[type[Exception], ...]:
     return (MlflowException, SQLAlchemyError, OSError)
 
 
-# The store the user chose, read once: mlflow.set_tracking_uri() writes the variable back (for
-# subprocesses), so read later it would name our own default instead.
-CHOSEN_URI = os.environ.get("MLFLOW_TRACKING_URI")
-
-
 class TrackingError(Exception):
     """The tracking store cannot be reached, or does not hold the run asked for."""
+
+
+def chosen_uri() -> str | None:
+    """The store the user chose, if any: MLFLOW_TRACKING_URI, read when asked.
+
+    mlflow.set_tracking_uri() writes the variable back (so that subprocesses inherit the
+    store). After connect() it therefore names the store this process already uses: the same
+    answer, so reading it again is harmless.
+    """
+    return os.environ.get("MLFLOW_TRACKING_URI")
 
 
 def default_store(ws: Workspace) -> Path:
@@ -60,7 +65,7 @@ def default_store(ws: Workspace) -> Path:
 
 
 def tracking_uri(ws: Workspace) -> str:
-    return CHOSEN_URI or f"sqlite:///{default_store(ws) / 'mlflow.db'}"
+    return chosen_uri() or f"sqlite:///{default_store(ws) / 'mlflow.db'}"
 
 
 def artifact_location(uri: str) -> str | None:
@@ -79,7 +84,7 @@ def connect(ws: Workspace) -> str:
     uri = tracking_uri(ws)
     name = ws.config["model"]["name"]
     try:
-        if not CHOSEN_URI:
+        if not chosen_uri():
             default_store(ws).mkdir(parents=True, exist_ok=True)
         mlflow.set_tracking_uri(uri)
         experiment = mlflow.get_experiment_by_name(name)

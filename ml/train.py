@@ -98,7 +98,7 @@ def artifact_document(ws, version, run_id, collected, data, pipeline, search) ->
     }
 
 
-def train(ws: Workspace, verbose: bool = True) -> Trained:
+def train(ws: Workspace) -> Trained:
     version = next_version(ws.models_dir)
     # The run starts before the work: an unreachable store stops training at once.
     with tracking.training_run(ws, run_name=f"candidate {version}") as run:
@@ -124,23 +124,22 @@ def train(ws: Workspace, verbose: bool = True) -> Trained:
             "holdout": document["metrics"]["holdout"],
         },
     )
-    if verbose:
-        heading("collect")
-        collect_stage.print_summary(collected)
-        heading("preprocess")
-        print(
-            f"all {len(data.dataset.y)} rows valid; split {len(data.y_train)} train / "
-            f"{len(data.y_test)} holdout (seed {ws.config['split']['seed']})"
-        )
-        heading("optimize")
-        optimize_stage.print_search(search)
-        heading("train")
-        m = document["metrics"]["holdout"]
-        print(f"candidate {document['version']} -> {ws.rel(ws.candidate_path)}")
-        print(f"MLflow run {document['mlflow_run_id']} in {tracking.tracking_uri(ws)}")
-        print(
-            f"holdout accuracy {m['accuracy']:.4f}  macro F1 {m['macro_f1']:.4f}  "
-            f"log loss {m['log_loss']:.4f}"
-        )
-        print("next: `make evaluate` runs the quality gate on this candidate")
+    heading("collect")
+    collect_stage.print_summary(collected)
+    heading("preprocess")
+    print(
+        f"all {len(data.dataset.y)} rows valid; split {len(data.y_train)} train / "
+        f"{len(data.y_test)} holdout (seed {ws.config['split']['seed']})"
+    )
+    heading("optimize")
+    optimize_stage.print_search(search)
+    heading("train")
+    m = document["metrics"]["holdout"]
+    print(f"candidate {document['version']} -> {ws.rel(ws.candidate_path)}")
+    print(f"MLflow run {document['mlflow_run_id']} in {tracking.tracking_uri(ws)}")
+    print(
+        f"holdout accuracy {m['accuracy']:.4f}  macro F1 {m['macro_f1']:.4f}  "
+        f"log loss {m['log_loss']:.4f}"
+    )
+    print("next: `make evaluate` runs the quality gate on this candidate")
     return Trained(document, search, collected)

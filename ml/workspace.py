@@ -19,10 +19,9 @@ class Workspace:
     config: dict[str, Any]
 
     @classmethod
-    def load(cls, root: str | Path = ".", config_path: str | Path | None = None) -> Workspace:
+    def load(cls, root: str | Path = ".") -> Workspace:
         root = Path(root).resolve()
-        path = Path(config_path) if config_path else root / "ml" / "config.yaml"
-        with path.open(encoding="utf-8") as handle:
+        with (root / "ml" / "config.yaml").open(encoding="utf-8") as handle:
             return cls(root=root, config=yaml.safe_load(handle))
 
     def rel(self, path: Path) -> str:

@@ -69,7 +69,7 @@ class Model:
         object.__setattr__(self, "_edges", edges)
 
     @classmethod
-    def from_document(cls, document: dict[str, Any], status: str = ACTIVE) -> Model:
+    def from_document(cls, document: dict[str, Any], status: str) -> Model:
         """Build a model from an artifact dict; raises ModelError when it is not valid."""
         problem = schema.problem(schema.MODEL_SCHEMA, document)
         if problem is None:
@@ -176,7 +176,7 @@ def save_file(path: str | Path, document: dict[str, Any]) -> None:
     write_text(Path(path), to_json(document))
 
 
-def load_file(path: str | Path, status: str = ACTIVE, expected_sha256: str | None = None) -> Model:
+def load_file(path: str | Path, status: str, expected_sha256: str | None = None) -> Model:
     """Load one artifact file (no registry check); used for candidates and by the loaders."""
     path = Path(path)
     document = read_json(path, "model artifact")

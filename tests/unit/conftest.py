@@ -1,32 +1,29 @@
-import shutil
-import tempfile
+import os
 
 import pytest
 
 from app import create_app
 from app.config import Settings
-from ml import tracking
 from scripts.loadgen import load_rows
 from tests.helpers import ROOT
 
-_TRACKING_DIR = None
 
-
-def pytest_configure(config):
-    """One MLflow store per test process, as a team shares one tracking server.
+@pytest.fixture(scope="session", autouse=True)
+def tracking_store(tmp_path_factory):
+    """One MLflow store per test process, as a team shares one tracking server: set through
+    MLFLOW_TRACKING_URI, as a user points the pipeline at a store.
 
     Creating a store costs seconds (its schema migrations): a store per training test would
-    cost more than the tests. A user's own MLFLOW_TRACKING_URI wins.
+    cost more than the tests. A session fixture runs in each pytest-xdist worker, so workers
+    never race to create the same store. A user's own MLFLOW_TRACKING_URI wins.
     """
-    global _TRACKING_DIR
-    if tracking.CHOSEN_URI is None:
-        _TRACKING_DIR = tempfile.mkdtemp(prefix="lifecycle-lab-mlflow-")
-        tracking.CHOSEN_URI = f"sqlite:///{_TRACKING_DIR}/mlflow.db"
-
-
-def pytest_unconfigure(config):
-    if _TRACKING_DIR:
-        shutil.rmtree(_TRACKING_DIR, ignore_errors=True)
+    if "MLFLOW_TRACKING_URI" in os.environ:
+        yield
+        return
+    store = tmp_path_factory.mktemp("mlflow")
+    with pytest.MonkeyPatch.context() as environment:
+        environment.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{store}/mlflow.db")
+        yield
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from ml.collect import collect
 from ml.evaluate import StaleCandidateError, evaluate, perturbation_invariance, score
 from ml.preprocess import preprocess
 from ml.train import train
-from model_registry import Model, load_active, load_file
+from model_registry import CANDIDATE, Model, load_active, load_file
 from tests.helpers import ROOT
 from tests.unit.test_ml_support import base_dicts, make_workspace, quick, write_batch
 
@@ -28,7 +28,7 @@ def shuffle_labels(ws) -> None:
 
 def test_gate_passes_the_real_model(tmp_path, capsys):
     ws = make_workspace(tmp_path)
-    train(ws, verbose=False)
+    train(ws)
     assert main(["--root", str(tmp_path), "evaluate"]) == 0
     out = capsys.readouterr().out
     assert "GATE PASSED" in out and "[FAIL]" not in out
@@ -44,7 +44,7 @@ def test_gate_passes_the_real_model(tmp_path, capsys):
 def test_gate_fails_a_model_trained_on_shuffled_labels(tmp_path, capsys):
     ws = quick(make_workspace(tmp_path))
     shuffle_labels(ws)
-    train(ws, verbose=False)
+    train(ws)
     assert main(["--root", str(tmp_path), "evaluate"]) == 1
     out = capsys.readouterr().out
     assert "GATE FAILED" in out
@@ -68,12 +68,12 @@ def degrade(document: dict, features: list[str]) -> dict:
 
 def test_gate_fails_a_regression_against_the_active_model(tmp_path):
     ws = quick(make_workspace(tmp_path))
-    train(ws, verbose=False)
+    train(ws)
     data = preprocess(ws, collect(ws))
-    document = load_file(ws.candidate_path).document
+    document = load_file(ws.candidate_path, status=CANDIDATE).document
     keep = {"flavanoids", "hue", "malic_acid"}
     worse = degrade(document, [f for f in document["features"] if f not in keep])
-    worse_metrics = score(Model.from_document(worse), data.X_test, data.y_test)
+    worse_metrics = score(Model.from_document(worse, status=CANDIDATE), data.X_test, data.y_test)
     worse["metrics"]["holdout"] = worse_metrics  # honest record: no parity failure
     ws.candidate_path.write_text(json.dumps(worse))
     active = score(load_active(ws.models_dir), data.X_test, data.y_test)
@@ -92,7 +92,7 @@ def test_gate_fails_a_regression_against_the_active_model(tmp_path):
 
 def test_gate_fails_when_served_model_disagrees_with_training_record(tmp_path):
     ws = quick(make_workspace(tmp_path))
-    train(ws, verbose=False)
+    train(ws)
     document = json.loads(ws.candidate_path.read_text())
     document["metrics"]["holdout"]["accuracy"] = 0.5  # a lie about what was trained
     ws.candidate_path.write_text(json.dumps(document))
@@ -102,7 +102,7 @@ def test_gate_fails_when_served_model_disagrees_with_training_record(tmp_path):
 
 def test_a_candidate_trained_on_other_data_is_not_evaluated(tmp_path, capsys):
     ws = quick(make_workspace(tmp_path))
-    train(ws, verbose=False)
+    train(ws)
     write_batch(ws, "late.csv", [dict(base_dicts()[0], alcohol="14.61")])
     with pytest.raises(StaleCandidateError, match="run `make train` again"):
         evaluate(ws)
@@ -131,4 +131,5 @@ def test_invariance_check_catches_a_model_on_a_knife_edge():
         "coef": [[1.0] + [0.0] * (n - 1), [-1.0] + [0.0] * (n - 1), [0.0] * n],
         "intercept": [0.0, 0.0, 0.0],
     }
-    assert perturbation_invariance(Model.from_document(document), [row], 0.001) == 0.0
+    model = Model.from_document(document, status=CANDIDATE)
+    assert perturbation_invariance(model, [row], 0.001) == 0.0

@@ -1,8 +1,9 @@
 """Experiment tracking: what a training run records in MLflow, and lineage both ways.
 
-The store is the session's SQLite store (tests/unit/conftest.py), read back through MLflow's
-own client, as the UI reads it. A real `mlflow server` and the UI in a browser are the full
-tier's (tests/integration/test_mlflow_server.py, tests/browser/test_mlflow_ui.py).
+The store is the session's SQLite store (MLFLOW_TRACKING_URI, set in tests/unit/conftest.py),
+read back through MLflow's own client, as the UI reads it. A real `mlflow server` and the UI
+in a browser are the full tier's (tests/integration/test_mlflow_server.py,
+tests/browser/test_mlflow_ui.py).
 """
 
 import json
@@ -27,7 +28,7 @@ from tests.unit.test_ml_support import make_workspace
 def lifecycle(tmp_path_factory):
     """train -> evaluate -> register -> promote, as `make retrain` does, then a rollback."""
     ws = make_workspace(tmp_path_factory.mktemp("tracked"))
-    trained = train_stage.train(ws, verbose=False)
+    trained = train_stage.train(ws)
     tags = {}
     result = evaluate(ws)
     report(ws, result)
@@ -130,7 +131,7 @@ def test_a_version_trained_before_tracking_is_reported_not_an_error(lifecycle, c
 def test_an_unreachable_store_stops_training_at_once_naming_it(tmp_path, monkeypatch, capsys):
     ws = make_workspace(tmp_path)
     closed = f"http://127.0.0.1:{free_port()}"
-    monkeypatch.setattr(tracking, "CHOSEN_URI", closed)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", closed)
     # Nobody listens there: retrying is only waiting (the real server going away, with the
     # retries a user gets, is tests/integration/test_mlflow_server.py's).
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
@@ -144,13 +145,13 @@ def test_an_unreachable_store_stops_training_at_once_naming_it(tmp_path, monkeyp
 def test_a_store_that_cannot_be_created_is_refused_naming_it(tmp_path, monkeypatch):
     (tmp_path / "a-file").write_text("not a directory")
     uri = f"sqlite:///{tmp_path}/a-file/mlflow.db"
-    monkeypatch.setattr(tracking, "CHOSEN_URI", uri)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
     with pytest.raises(tracking.TrackingError, match=f"the tracking store {uri} cannot be reached"):
         tracking.connect(make_workspace(tmp_path / "ws", with_models=False))
 
 
 def test_the_default_store_is_under_build_with_artifacts_beside_it(tmp_path, monkeypatch):
-    monkeypatch.setattr(tracking, "CHOSEN_URI", None)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     ws = make_workspace(tmp_path, with_models=False)
     uri = tracking.tracking_uri(ws)
     assert uri == f"sqlite:///{ws.root}/build/mlflow/mlflow.db"

@@ -18,18 +18,22 @@ VOLATILE = {"created_at", "git_sha", "mlflow_run_id"}
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     ws = make_workspace(tmp_path_factory.mktemp("train"))
-    return ws, train_stage.train(ws, verbose=False)
+    return ws, train_stage.train(ws)
 
 
 def stable(document: dict) -> dict:
     return {k: v for k, v in document.items() if k not in VOLATILE}
 
 
-def test_training_is_reproducible(trained, tmp_path):
+def test_training_is_reproducible(trained, tmp_path, capsys):
     _, first = trained
-    second = train_stage.train(make_workspace(tmp_path), verbose=False)
+    second = train_stage.train(make_workspace(tmp_path))
     assert stable(second.document) == stable(first.document)
     assert second.search.trials == first.search.trials
+    out = capsys.readouterr().out  # what a student sees: the candidate, its run, what next
+    assert "candidate v2 -> build/ml/candidate.json" in out
+    assert f"MLflow run {second.document['mlflow_run_id']} in " in out
+    assert "next: `make evaluate`" in out
 
 
 def test_training_matches_the_committed_active_model(trained):
@@ -98,4 +102,4 @@ def test_invalid_model_type_in_config_is_refused(tmp_path):
     ws = make_workspace(tmp_path)
     ws.config["model"]["type"] = "random_forest"
     with pytest.raises(ValueError, match="random_forest"):
-        train_stage.train(ws, verbose=False)
+        train_stage.train(ws)
