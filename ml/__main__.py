@@ -68,9 +68,9 @@ def _register(ws, args):
         print("refusing to register a candidate that fails the quality gate")
         return 1
     with tracking.registry_tags(ws):
-        version = register(ws.models_dir, ws.candidate_path)
+        version = register(ws.model_dir, ws.candidate_path)
     print(f"registered {version} (archived; `python -m ml promote {version}` serves it)")
-    print_index(ws.models_dir)
+    print_index(ws.model_dir)
 
 
 def _promote(ws, args):
@@ -78,9 +78,9 @@ def _promote(ws, args):
     from ml.registry import print_index, promote
 
     with tracking.registry_tags(ws):
-        promote(ws.models_dir, args.version)
+        promote(ws.model_dir, args.version)
     print(f"promoted {args.version}: the service serves it from its next (re)start")
-    print_index(ws.models_dir)
+    print_index(ws.model_dir)
 
 
 def _rollback(ws, args):
@@ -88,9 +88,9 @@ def _rollback(ws, args):
     from ml.registry import print_index, rollback
 
     with tracking.registry_tags(ws):
-        old, new = rollback(ws.models_dir)
+        old, new = rollback(ws.model_dir)
     print(f"rolled back {old} -> {new}")
-    print_index(ws.models_dir)
+    print_index(ws.model_dir)
 
 
 def _decommission(ws, args):
@@ -99,22 +99,22 @@ def _decommission(ws, args):
     from ml.registry import print_index
 
     with tracking.registry_tags(ws):
-        decommission(ws.models_dir, args.version, args.reason)
+        decommission(ws.model_dir, args.version, args.reason)
     print(f"retired {args.version}: it stays in the history, the service refuses to load it")
-    print_index(ws.models_dir)
+    print_index(ws.model_dir)
 
 
 def _status(ws, args):
     from ml.registry import print_index
 
-    print_index(ws.models_dir)
+    print_index(ws.model_dir)
 
 
 def _verify(ws, args):
     from ml.registry import print_index, verify
 
-    print_index(ws.models_dir)
-    problems = verify(ws.models_dir)
+    print_index(ws.model_dir)
+    problems = verify(ws.model_dir)
     for problem in problems:
         print(f"  PROBLEM: {problem}")
     print("registry OK: every servable version loads" if not problems else "registry BROKEN")

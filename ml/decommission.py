@@ -13,8 +13,8 @@ from ml.registry import RegistryError, _event
 from model_registry import RETIRED, read_index, write_index
 
 
-def decommission(models_dir: Path, version: str, reason: str = "decommissioned") -> None:
-    index = read_index(models_dir)
+def decommission(model_dir: Path, version: str, reason: str = "decommissioned") -> None:
+    index = read_index(model_dir)
     entry = index["versions"].get(version)
     if entry is None:
         raise RegistryError(f"unknown version {version}")
@@ -26,4 +26,4 @@ def decommission(models_dir: Path, version: str, reason: str = "decommissioned")
         )
     entry["status"] = RETIRED
     entry["history"].append(_event("retired", RETIRED, note=reason))
-    write_index(models_dir, index)
+    write_index(model_dir, index)

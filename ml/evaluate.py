@@ -91,7 +91,7 @@ def evaluate(ws: Workspace) -> GateResult:
         value = result.metrics[name]
         result.check(f"{name} >= {minimum}", value >= minimum, f"{name} = {value:.4f}")
     try:
-        active = load_active(ws.models_dir)
+        active = load_active(ws.model_dir)
     except ModelError as exc:  # first model ever, or a broken registry: say which
         result.check("no regression vs active", True, f"skipped: {str(exc)[:60]}")
     else:

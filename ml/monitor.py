@@ -25,7 +25,7 @@ def feature_psi(model, rows: list[dict[str, str]]) -> dict[str, tuple[float, lis
 
 
 def drift_check(ws: Workspace, csv_path: str | None) -> int:
-    model = load_active(ws.models_dir)
+    model = load_active(ws.model_dir)
     if csv_path:
         path = Path(csv_path)
     else:

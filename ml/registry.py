@@ -38,10 +38,10 @@ def _event(event: str, status: str, **extra) -> dict:
     return {"at": now(), "event": event, "status": status, **extra}
 
 
-def register(models_dir: Path, candidate: Path) -> str:
+def register(model_dir: Path, candidate: Path) -> str:
     """Copy a candidate artifact into the registry as an archived version; returns it."""
     document = load_file(candidate, status=CANDIDATE).document
-    index = read_index(models_dir, missing_ok=True)
+    index = read_index(model_dir, missing_ok=True)
     version = document["version"]
     if version in index["versions"]:
         raise RegistryError(
@@ -49,7 +49,7 @@ def register(models_dir: Path, candidate: Path) -> str:
             "(train again to get a new version number)"
         )
     try:
-        file_name = create_version_file(models_dir, document)
+        file_name = create_version_file(model_dir, document)
     except FileExistsError as exc:
         raise RegistryError(f"{exc.filename} exists already; not overwriting") from None
     index["versions"][version] = {
@@ -59,7 +59,7 @@ def register(models_dir: Path, candidate: Path) -> str:
         "created_at": document["created_at"],
         "history": [_event("registered", ARCHIVED)],
     }
-    write_index(models_dir, index)
+    write_index(model_dir, index)
     return version
 
 
@@ -83,7 +83,7 @@ def _activate(
     index["active"] = version
 
 
-def _check_promotable(models_dir: Path, index: dict, version: str) -> None:
+def _check_promotable(model_dir: Path, index: dict, version: str) -> None:
     entry = index["versions"].get(version)
     if entry is None:
         known = ", ".join(sorted(index["versions"])) or "none"
@@ -91,18 +91,18 @@ def _check_promotable(models_dir: Path, index: dict, version: str) -> None:
     if entry["status"] == RETIRED:
         raise RegistryError(f"version {version} is retired (decommissioned); it cannot be promoted")
     try:
-        load_version(models_dir, version)  # what the service will do: refuse a broken file now
+        load_version(model_dir, version)  # what the service will do: refuse a broken file now
     except ModelError as exc:
         raise RegistryError(f"version {version} cannot be served: {exc}") from None
 
 
-def promote(models_dir: Path, version: str, note: str = "promoted") -> None:
-    index = read_index(models_dir)
-    _check_promotable(models_dir, index, version)
+def promote(model_dir: Path, version: str, note: str = "promoted") -> None:
+    index = read_index(model_dir)
+    _check_promotable(model_dir, index, version)
     if index["active"] == version:
         raise RegistryError(f"version {version} is already active")
     _activate(index, version, "promoted", index["active"], note)
-    write_index(models_dir, index)
+    write_index(model_dir, index)
 
 
 def _replaced_by_last_activation(entry: dict) -> str | None:
@@ -112,20 +112,20 @@ def _replaced_by_last_activation(entry: dict) -> str | None:
     return None
 
 
-def rollback(models_dir: Path) -> tuple[str, str]:
+def rollback(model_dir: Path) -> tuple[str, str]:
     """Re-activate the version the active one replaced; returns (from, to).
 
     Rolling back again keeps walking back (v3 -> v2 -> v1), because the restored version
     remembers what *it* had replaced.
     """
-    index = read_index(models_dir)
+    index = read_index(model_dir)
     current = index["active"]
     if current is None:
         raise RegistryError("no active version: nothing to roll back")
     target = _replaced_by_last_activation(index["versions"][current])
     if target is None:
         raise RegistryError(f"{current} replaced no earlier version: nothing to roll back to")
-    _check_promotable(models_dir, index, target)
+    _check_promotable(model_dir, index, target)
     restored_replaced = _replaced_by_last_activation(index["versions"][target])
     _activate(
         index,
@@ -135,13 +135,13 @@ def rollback(models_dir: Path) -> tuple[str, str]:
         f"rollback from {current}",
         demoted="rolled_back_from",
     )
-    write_index(models_dir, index)
+    write_index(model_dir, index)
     return current, target
 
 
-def print_index(models_dir: Path) -> None:
-    index = read_index(models_dir, missing_ok=True)
-    shown = models_dir.resolve()
+def print_index(model_dir: Path) -> None:
+    index = read_index(model_dir, missing_ok=True)
+    shown = model_dir.resolve()
     if shown.is_relative_to(Path.cwd()):
         shown = shown.relative_to(Path.cwd())
     print(f"registry {shown}: active = {index['active']}")
@@ -153,17 +153,17 @@ def print_index(models_dir: Path) -> None:
         )
 
 
-def verify(models_dir: Path) -> list[str]:
+def verify(model_dir: Path) -> list[str]:
     """Load every servable version the way the service would; returns the problems found."""
-    index = read_index(models_dir)
+    index = read_index(model_dir)
     problems = []
     for version, entry in index["versions"].items():
         if entry["status"] == RETIRED:
             continue
         try:
-            load_version(models_dir, version)
+            load_version(model_dir, version)
         except ModelError as exc:
             problems.append(str(exc))
-    for name in unlisted_files(models_dir, index):
+    for name in unlisted_files(model_dir, index):
         problems.append(f"{name} is not in the registry index (register it or remove it)")
     return problems

@@ -19,7 +19,7 @@ from model_registry import ModelError, load_active
 def nothing_new(ws: Workspace) -> str | None:
     """The active version if it was trained on exactly this data and config, else None."""
     try:
-        active = load_active(ws.models_dir)
+        active = load_active(ws.model_dir)
     except ModelError:
         return None
     same_data = active.document["dataset"]["sha256"] == collect(ws).sha256
@@ -46,11 +46,11 @@ def retrain(ws: Workspace, force: bool = False) -> str | None:
         return None
     heading("register + promote")
     with tracking.registry_tags(ws):
-        version = registry.register(ws.models_dir, ws.candidate_path)
-        registry.promote(ws.models_dir, version, note="retrain: gate passed")
+        version = registry.register(ws.model_dir, ws.candidate_path)
+        registry.promote(ws.model_dir, version, note="retrain: gate passed")
     print(
         f"registered and promoted {version} "
         f"(dataset {trained.collected.version}, {len(trained.collected.records)} rows)"
     )
-    registry.print_index(ws.models_dir)
+    registry.print_index(ws.model_dir)
     return version

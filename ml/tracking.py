@@ -206,7 +206,7 @@ def log_gate(ws: Workspace, run_id: str | None, result, reports: list[Path]) -> 
 
 
 def _tag_run(ws: Workspace, version: str, entry: dict) -> str:
-    document = load_file(ws.models_dir / entry["file"], status=entry["status"]).document
+    document = load_file(ws.model_dir / entry["file"], status=entry["status"]).document
     run_id = document.get("mlflow_run_id")
     if run_id is None:
         return f"{version} records no MLflow run (trained before experiment tracking)"
@@ -230,8 +230,8 @@ def registry_tags(ws: Workspace) -> Iterator[None]:
     The registry (models/, in git) is the source of truth, so a run this store does not hold
     (a version trained on another machine, or before tracking) is reported, not an error.
     """
-    before = read_index(ws.models_dir, missing_ok=True)["versions"]
+    before = read_index(ws.model_dir, missing_ok=True)["versions"]
     yield
-    for version, entry in read_index(ws.models_dir)["versions"].items():
+    for version, entry in read_index(ws.model_dir)["versions"].items():
         if before.get(version, {}).get("status") != entry["status"]:
             print(f"  tracking: {_tag_run(ws, version, entry)}")

@@ -99,7 +99,7 @@ def artifact_document(ws, version, run_id, collected, data, pipeline, search) ->
 
 
 def train(ws: Workspace) -> Trained:
-    version = next_version(ws.models_dir)
+    version = next_version(ws.model_dir)
     # The run starts before the work: an unreachable store stops training at once.
     with tracking.training_run(ws, run_name=f"candidate {version}") as run:
         collected = collect_stage.collect(ws)

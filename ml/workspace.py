@@ -1,6 +1,7 @@
 """Where things live. Every stage takes a Workspace, so tests run the pipeline in a temp dir.
 
 Committed:  data/ (base set, schema, card, incoming batches), models/ (the registry), ml/config.yaml
+The registry is wherever MODEL_DIR points, as for the service (model_registry/location.py).
 Not committed (gitignored): build/ml/ (the candidate artifact) and reports/ml/ (run reports).
 """
 
@@ -11,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from model_registry import model_dir_from_env
 
 
 @dataclass(frozen=True)
@@ -44,8 +47,9 @@ class Workspace:
         return self.root / self.config["data"]["schema"]
 
     @property
-    def models_dir(self) -> Path:
-        return self.root / self.config["registry"]
+    def model_dir(self) -> Path:
+        """The registry the service serves from: MODEL_DIR, or models/ (model_registry says)."""
+        return self.root / model_dir_from_env()
 
     @property
     def build_dir(self) -> Path:

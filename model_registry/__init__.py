@@ -16,6 +16,7 @@ training library, and training needs no web framework.
     artifact.py   Model (predict_proba, bins_of, metadata), load_file, save_file
     index.py      read_index, write_index: the index, checked and written atomically
     versions.py   create_version_file, next_version, load_version, load_active
+    location.py   DEFAULT_MODEL_DIR, model_dir_from_env: where the registry is (MODEL_DIR)
     atomic.py     write_text, create_new: crash-safe writes
 
 The public names are re-exported here: `from model_registry import load_active`.
@@ -35,6 +36,7 @@ from model_registry.index import (
     read_index,
     write_index,
 )
+from model_registry.location import DEFAULT_MODEL_DIR, model_dir_from_env
 from model_registry.status import ACTIVE, ARCHIVED, CANDIDATE, RETIRED, STATUSES
 from model_registry.versions import (
     create_version_file,
@@ -48,6 +50,7 @@ __all__ = [
     "ACTIVE",
     "ARCHIVED",
     "CANDIDATE",
+    "DEFAULT_MODEL_DIR",
     "INDEX_FILE",
     "RETIRED",
     "STATUSES",
@@ -60,6 +63,7 @@ __all__ = [
     "load_active",
     "load_file",
     "load_version",
+    "model_dir_from_env",
     "next_version",
     "read_index",
     "save_file",

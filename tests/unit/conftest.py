@@ -26,6 +26,15 @@ def tracking_store(tmp_path_factory):
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def registry_inside_each_workspace():
+    """Each test workspace keeps its registry in its own temporary folder: a MODEL_DIR that
+    the user exported (say /srv/models) must not send the tests' registrations there."""
+    with pytest.MonkeyPatch.context() as environment:
+        environment.delenv("MODEL_DIR", raising=False)
+        yield
+
+
 @pytest.fixture
 def make_app():
     """Build an app as a user would, from settings (the committed registry unless overridden)."""

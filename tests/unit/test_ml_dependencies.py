@@ -4,8 +4,9 @@ import ast
 import re
 import sys
 import tomllib
+from pathlib import Path
 
-from ml.__main__ import parser
+from ml.__main__ import main, parser
 from tests.helpers import ROOT, run_python
 
 TRAINING_LIBRARIES = {"scikit-learn", "sklearn", "numpy", "scipy", "pandas", "joblib"}
@@ -81,8 +82,20 @@ def test_every_ml_make_target_calls_a_real_stage():
         assert re.search(rf"^{target}:.*## ", (ROOT / "mk" / "ml.mk").read_text(), re.M)
 
 
-def test_the_service_and_the_pipeline_agree_on_the_registry_directory():
+def test_the_service_and_the_pipeline_agree_on_the_registry_directory(tmp_path, monkeypatch):
     from app.config import Settings
     from ml.workspace import Workspace
 
-    assert Settings.from_env({}).model_dir == Workspace.load(ROOT).config["registry"]
+    # Without MODEL_DIR both mean models/ in the repository (the service from its working
+    # directory); with it, both follow it.
+    monkeypatch.chdir(ROOT)
+    assert Path(Settings.from_env().model_dir).resolve() == Workspace.load(ROOT).model_dir
+    elsewhere = tmp_path / "registry"
+    monkeypatch.setenv("MODEL_DIR", str(elsewhere))
+    assert Path(Settings.from_env().model_dir) == Workspace.load(ROOT).model_dir == elsewhere
+
+
+def test_an_empty_model_dir_is_refused_not_taken_for_the_repository_root(monkeypatch, capsys):
+    monkeypatch.setenv("MODEL_DIR", " ")
+    assert main(["--root", str(ROOT), "status"]) == 2
+    assert "MODEL_DIR is empty" in capsys.readouterr().err

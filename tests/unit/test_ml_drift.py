@@ -49,7 +49,7 @@ def test_simulated_batch_is_valid_data_that_moves_the_input_bins(tmp_path):
     path = simulate_drift(ws, rows=120)
     assert path.name == "drift-001.csv"
     validate(ws, collect(ws))  # a drifted batch is real data: it passes preprocessing
-    model = load_active(ws.models_dir)
+    model = load_active(ws.model_dir)
     drifted = feature_psi(model, numeric_rows(path))
     baseline = feature_psi(model, numeric_rows(ws.base_csv))
     for name in model.feature_names:
@@ -77,7 +77,7 @@ def test_drift_then_retrain_promotes_a_model_that_handles_the_drift(tmp_path):
     ws = quick(make_workspace(tmp_path))
     simulate_drift(ws, rows=120)
     assert retrain(ws) == "v2"
-    assert load_active(ws.models_dir).version == "v2"
+    assert load_active(ws.model_dir).version == "v2"
     assert json.loads((ws.reports_dir / "evaluate.json").read_text())["passed"] is True
 
     # fresh drifted wines the models never saw (another seed), scored by both versions
@@ -85,20 +85,20 @@ def test_drift_then_retrain_promotes_a_model_that_handles_the_drift(tmp_path):
     fresh_ws = make_workspace(fresh, with_models=False)
     path = simulate_drift(fresh_ws, rows=120, seed=999)
     rows = numeric_rows(path)
-    X = [[row[f] for f in load_active(ws.models_dir).feature_names] for row in rows]
+    X = [[row[f] for f in load_active(ws.model_dir).feature_names] for row in rows]
     y = [row["label"] for row in rows]
-    old = score(load_file(ws.models_dir / "wine-classifier-v1.json", status=ARCHIVED), X, y)
-    new = score(load_active(ws.models_dir), X, y)
+    old = score(load_file(ws.model_dir / "wine-classifier-v1.json", status=ARCHIVED), X, y)
+    new = score(load_active(ws.model_dir), X, y)
     assert new["accuracy"] >= 0.9
     assert new["accuracy"] > old["accuracy"] + 0.05, (old["accuracy"], new["accuracy"])
 
 
 def test_retrain_without_new_data_changes_nothing(tmp_path, capsys):
     ws = make_workspace(tmp_path)
-    before = (ws.models_dir / "index.json").read_bytes()
+    before = (ws.model_dir / "index.json").read_bytes()
     assert main(["--root", str(tmp_path), "retrain"]) == 0
     assert "nothing to retrain: active v1" in capsys.readouterr().out
-    assert (ws.models_dir / "index.json").read_bytes() == before
+    assert (ws.model_dir / "index.json").read_bytes() == before
 
 
 def _model_rule(key: str, name: str) -> str:

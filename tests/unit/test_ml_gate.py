@@ -76,7 +76,7 @@ def test_gate_fails_a_regression_against_the_active_model(tmp_path):
     worse_metrics = score(Model.from_document(worse, status=CANDIDATE), data.X_test, data.y_test)
     worse["metrics"]["holdout"] = worse_metrics  # honest record: no parity failure
     ws.candidate_path.write_text(json.dumps(worse))
-    active = score(load_active(ws.models_dir), data.X_test, data.y_test)
+    active = score(load_active(ws.model_dir), data.X_test, data.y_test)
     tolerance = ws.config["gate"]["regression_tolerance"]
     assert worse_metrics["accuracy"] < active["accuracy"] - tolerance  # the premise
     ws.config["gate"]["thresholds"] = {"accuracy": 0.5, "macro_f1": 0.5}  # floors pass

@@ -21,15 +21,15 @@ from tests.unit.test_ml_support import make_workspace
 
 def add_version(ws, version: str) -> None:
     """Register a copy of v1 under a new version number (fast: no training needed)."""
-    document = json.loads((ws.models_dir / "wine-classifier-v1.json").read_text())
+    document = json.loads((ws.model_dir / "wine-classifier-v1.json").read_text())
     document["version"] = version
     ws.candidate_path.parent.mkdir(parents=True, exist_ok=True)
     ws.candidate_path.write_text(json.dumps(document))
-    assert register(ws.models_dir, ws.candidate_path) == version
+    assert register(ws.model_dir, ws.candidate_path) == version
 
 
 def statuses(ws) -> dict:
-    return {v: e["status"] for v, e in read_index(ws.models_dir)["versions"].items()}
+    return {v: e["status"] for v, e in read_index(ws.model_dir)["versions"].items()}
 
 
 @pytest.fixture
@@ -40,93 +40,93 @@ def ws(tmp_path):
 def test_register_adds_an_archived_version_without_touching_the_active_one(ws):
     add_version(ws, "v2")
     assert statuses(ws) == {"v1": "active", "v2": "archived"}
-    assert load_active(ws.models_dir).version == "v1"
-    assert load_version(ws.models_dir, "v2").status == "archived"
-    assert verify(ws.models_dir) == []
+    assert load_active(ws.model_dir).version == "v1"
+    assert load_version(ws.model_dir, "v2").status == "archived"
+    assert verify(ws.model_dir) == []
 
 
 def test_a_version_is_never_overwritten(ws):
     add_version(ws, "v2")
-    before = (ws.models_dir / "wine-classifier-v2.json").read_bytes()
+    before = (ws.model_dir / "wine-classifier-v2.json").read_bytes()
     with pytest.raises(RegistryError, match="already registered"):
-        register(ws.models_dir, ws.candidate_path)
+        register(ws.model_dir, ws.candidate_path)
     stray = json.loads(ws.candidate_path.read_text())
     stray["version"] = "v3"
-    (ws.models_dir / "wine-classifier-v3.json").write_text("{}")  # a file nobody registered
+    (ws.model_dir / "wine-classifier-v3.json").write_text("{}")  # a file nobody registered
     ws.candidate_path.write_text(json.dumps(stray))
     with pytest.raises(RegistryError, match="exists already; not overwriting"):
-        register(ws.models_dir, ws.candidate_path)
-    assert (ws.models_dir / "wine-classifier-v2.json").read_bytes() == before
+        register(ws.model_dir, ws.candidate_path)
+    assert (ws.model_dir / "wine-classifier-v2.json").read_bytes() == before
     assert "v3" not in statuses(ws)
     with pytest.raises(FileExistsError):
-        create_new(ws.models_dir / "wine-classifier-v2.json", "x")
+        create_new(ws.model_dir / "wine-classifier-v2.json", "x")
 
 
 def test_promote_and_rollback_walk_back_through_the_history(ws):
     add_version(ws, "v2")
-    promote(ws.models_dir, "v2")
+    promote(ws.model_dir, "v2")
     add_version(ws, "v3")
-    promote(ws.models_dir, "v3")
+    promote(ws.model_dir, "v3")
     assert statuses(ws) == {"v1": "archived", "v2": "archived", "v3": "active"}
-    assert rollback(ws.models_dir) == ("v3", "v2")
-    assert load_active(ws.models_dir).version == "v2"
-    v3_events = [e["event"] for e in read_index(ws.models_dir)["versions"]["v3"]["history"]]
+    assert rollback(ws.model_dir) == ("v3", "v2")
+    assert load_active(ws.model_dir).version == "v2"
+    v3_events = [e["event"] for e in read_index(ws.model_dir)["versions"]["v3"]["history"]]
     assert v3_events == ["registered", "promoted", "rolled_back_from"]
-    assert rollback(ws.models_dir) == ("v2", "v1")
-    assert load_active(ws.models_dir).version == "v1"
+    assert rollback(ws.model_dir) == ("v2", "v1")
+    assert load_active(ws.model_dir).version == "v1"
     with pytest.raises(RegistryError, match="nothing to roll back to"):
-        rollback(ws.models_dir)
+        rollback(ws.model_dir)
 
 
 def test_decommissioned_version_is_kept_in_history_but_never_served(ws, capsys):
     add_version(ws, "v2")
     assert main(["--root", str(ws.root), "decommission", "v2", "--reason", "leaks"]) == 0
-    entry = read_index(ws.models_dir)["versions"]["v2"]
+    entry = read_index(ws.model_dir)["versions"]["v2"]
     assert entry["status"] == "retired"
     assert [e["event"] for e in entry["history"]] == ["registered", "retired"]
-    assert (ws.models_dir / entry["file"]).exists()  # the audit trail stays
+    assert (ws.model_dir / entry["file"]).exists()  # the audit trail stays
     with pytest.raises(ModelError, match="'v2' is retired"):
-        load_version(ws.models_dir, "v2")
+        load_version(ws.model_dir, "v2")
     with pytest.raises(RegistryError, match="retired"):
-        promote(ws.models_dir, "v2")
+        promote(ws.model_dir, "v2")
     assert main(["--root", str(ws.root), "promote", "v2"]) == 2
     assert "cannot be promoted" in capsys.readouterr().err
 
 
 def test_a_retired_version_named_active_is_refused_by_the_service(ws):
-    index = read_index(ws.models_dir)
+    index = read_index(ws.model_dir)
     index["versions"]["v1"]["status"] = "retired"  # a hand-edited index
-    (ws.models_dir / "index.json").write_text(json.dumps(index))
+    (ws.model_dir / "index.json").write_text(json.dumps(index))
     with pytest.raises(ModelError, match="retired"):
-        load_active(ws.models_dir)
+        load_active(ws.model_dir)
 
 
 def test_the_active_version_cannot_be_decommissioned(ws):
     with pytest.raises(RegistryError, match="is active; promote or roll back"):
-        decommission(ws.models_dir, "v1")
+        decommission(ws.model_dir, "v1")
 
 
 def test_rollback_refuses_to_bring_back_a_retired_version(ws):
     add_version(ws, "v2")
-    promote(ws.models_dir, "v2")
-    promote(ws.models_dir, "v1")
-    promote(ws.models_dir, "v2")
-    decommission(ws.models_dir, "v1")
+    promote(ws.model_dir, "v2")
+    promote(ws.model_dir, "v1")
+    promote(ws.model_dir, "v2")
+    decommission(ws.model_dir, "v1")
     with pytest.raises(RegistryError, match="retired"):
-        rollback(ws.models_dir)
-    assert load_active(ws.models_dir).version == "v2"
+        rollback(ws.model_dir)
+    assert load_active(ws.model_dir).version == "v2"
 
 
 def artifact(ws):
-    return ws.models_dir / "wine-classifier-v1.json"
+    return ws.model_dir / "wine-classifier-v1.json"
 
 
 def rehash(ws, document) -> None:
     """Write a changed artifact *and* record its hash, so only the schema can object."""
     artifact(ws).write_text(json.dumps(document))
-    index = read_index(ws.models_dir)
+    index = read_index(ws.model_dir)
     index["versions"]["v1"]["sha256"] = content_sha256(document)
-    (ws.models_dir / "index.json").write_text(json.dumps(index))
+    (ws.model_dir / "index.json").write_text(json.dumps(index))
 
 
 def test_a_corrupted_artifact_is_refused(ws):
@@ -134,15 +134,15 @@ def test_a_corrupted_artifact_is_refused(ws):
     document["parameters"]["intercept"][0] += 1.0  # still valid JSON, still schema-valid
     artifact(ws).write_text(json.dumps(document, indent=2))
     with pytest.raises(ModelError, match="is corrupt: its content hash does not match"):
-        load_active(ws.models_dir)
+        load_active(ws.model_dir)
 
 
 def test_a_truncated_artifact_is_refused(ws):
     text = artifact(ws).read_text()
     artifact(ws).write_text(text[: len(text) // 2])
     with pytest.raises(ModelError, match=r"not valid JSON \(truncated or corrupt\?\)"):
-        load_active(ws.models_dir)
-    assert verify(ws.models_dir)  # `make validate-ml` reports it too
+        load_active(ws.model_dir)
+    assert verify(ws.model_dir)  # `make validate-ml` reports it too
 
 
 def test_a_schema_invalid_artifact_is_refused(ws):
@@ -150,7 +150,7 @@ def test_a_schema_invalid_artifact_is_refused(ws):
     del document["monitoring"]
     rehash(ws, document)
     with pytest.raises(ModelError, match="'monitoring' is a required property"):
-        load_active(ws.models_dir)
+        load_active(ws.model_dir)
 
 
 def test_an_artifact_with_mismatched_shapes_is_refused(ws):
@@ -158,32 +158,32 @@ def test_an_artifact_with_mismatched_shapes_is_refused(ws):
     document["parameters"]["coef"][0].pop()
     rehash(ws, document)
     with pytest.raises(ModelError, match="at 'parameters/coef': sizes must match 13 features"):
-        load_active(ws.models_dir)
+        load_active(ws.model_dir)
 
 
 def test_a_missing_artifact_and_a_broken_index_are_clear_errors(ws):
     artifact(ws).unlink()
     with pytest.raises(ModelError, match="model artifact not found"):
-        load_active(ws.models_dir)
-    (ws.models_dir / "index.json").write_text('{"schema_version": 1, "active": "latest"}')
+        load_active(ws.model_dir)
+    (ws.model_dir / "index.json").write_text('{"schema_version": 1, "active": "latest"}')
     with pytest.raises(ModelError, match=r"index .* is invalid"):
-        load_active(ws.models_dir)
+        load_active(ws.model_dir)
 
 
 def test_a_failed_index_write_leaves_the_old_index_and_no_temp_file(ws, monkeypatch):
     add_version(ws, "v2")
-    before = (ws.models_dir / "index.json").read_bytes()
+    before = (ws.model_dir / "index.json").read_bytes()
 
     def crash(src, dst):
         raise OSError("disk full")
 
     monkeypatch.setattr(model_registry.atomic.os, "replace", crash)
     with pytest.raises(OSError, match="disk full"):
-        promote(ws.models_dir, "v2")
+        promote(ws.model_dir, "v2")
     monkeypatch.undo()
-    assert (ws.models_dir / "index.json").read_bytes() == before
-    assert sorted(p.name for p in ws.models_dir.iterdir() if p.name.startswith(".")) == []
-    assert load_active(ws.models_dir).version == "v1"
+    assert (ws.model_dir / "index.json").read_bytes() == before
+    assert sorted(p.name for p in ws.model_dir.iterdir() if p.name.startswith(".")) == []
+    assert load_active(ws.model_dir).version == "v1"
 
 
 KILLED_WRITER = textwrap.dedent(
@@ -202,9 +202,9 @@ KILLED_WRITER = textwrap.dedent(
 
 def test_a_writer_killed_mid_write_leaves_a_valid_index(ws):
     add_version(ws, "v2")
-    before = (ws.models_dir / "index.json").read_bytes()
+    before = (ws.model_dir / "index.json").read_bytes()
     proc = subprocess.Popen(
-        [sys.executable, "-c", KILLED_WRITER, str(ws.models_dir)],
+        [sys.executable, "-c", KILLED_WRITER, str(ws.model_dir)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
@@ -217,9 +217,9 @@ def test_a_writer_killed_mid_write_leaves_a_valid_index(ws):
         proc.kill()
         proc.wait(timeout=30)
         proc.stdout.close()
-    assert (ws.models_dir / "index.json").read_bytes() == before
-    assert load_active(ws.models_dir).version == "v1"
-    assert verify(ws.models_dir) == []  # a leftover temp file is not mistaken for a model
+    assert (ws.model_dir / "index.json").read_bytes() == before
+    assert load_active(ws.model_dir).version == "v1"
+    assert verify(ws.model_dir) == []  # a leftover temp file is not mistaken for a model
 
 
 def test_the_service_serves_the_promoted_version_and_refuses_a_retired_one(ws):
@@ -227,19 +227,19 @@ def test_the_service_serves_the_promoted_version_and_refuses_a_retired_one(ws):
     from app.config import Settings
 
     def served():
-        settings = Settings.from_env({"MODEL_DIR": str(ws.models_dir), "APP_ENV": "development"})
+        settings = Settings.from_env({"MODEL_DIR": str(ws.model_dir), "APP_ENV": "development"})
         client = create_app(settings).test_client()
         return client.get("/api/v1/model"), client.get("/readyz")
 
     add_version(ws, "v2")
-    promote(ws.models_dir, "v2")
+    promote(ws.model_dir, "v2")
     model, ready = served()
     assert model.status_code == 200 and model.get_json()["version"] == "v2"
     assert ready.status_code == 200
 
-    index = read_index(ws.models_dir)
+    index = read_index(ws.model_dir)
     index["versions"]["v2"]["status"] = "retired"  # as if retired behind the tool's back
-    (ws.models_dir / "index.json").write_text(json.dumps(index))
+    (ws.model_dir / "index.json").write_text(json.dumps(index))
     model, ready = served()
     assert model.status_code == 503
     assert ready.status_code == 503

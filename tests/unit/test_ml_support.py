@@ -17,8 +17,8 @@ def make_workspace(tmp_path, with_models=True) -> Workspace:
         shutil.copy(ROOT / part, tmp_path / part)
     ws = Workspace.load(tmp_path)
     if with_models:
-        register(ws.models_dir, ROOT / "models" / "wine-classifier-v1.json")
-        promote(ws.models_dir, "v1")
+        register(ws.model_dir, ROOT / "models" / "wine-classifier-v1.json")
+        promote(ws.model_dir, "v1")
     return ws
 
 

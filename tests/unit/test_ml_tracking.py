@@ -35,13 +35,13 @@ def lifecycle(tmp_path_factory):
     client = mlflow.MlflowClient(tracking.tracking_uri(ws))
     run_id = trained.document["mlflow_run_id"]
     with tracking.registry_tags(ws):
-        register(ws.models_dir, ws.candidate_path)
+        register(ws.model_dir, ws.candidate_path)
     tags["registered"] = client.get_run(run_id).data.tags
     with tracking.registry_tags(ws):
-        promote(ws.models_dir, "v2")
+        promote(ws.model_dir, "v2")
     tags["promoted"] = client.get_run(run_id).data.tags
     with tracking.registry_tags(ws):
-        rollback(ws.models_dir)
+        rollback(ws.model_dir)
     tags["rolled_back"] = client.get_run(run_id).data.tags
     return SimpleNamespace(
         ws=ws, trained=trained, result=result, client=client, run=client.get_run(run_id), tags=tags
@@ -112,7 +112,7 @@ def test_the_gate_verdict_and_checks_join_the_run(lifecycle):
 
 
 def test_lineage_runs_both_ways(lifecycle):
-    registered = load_version(lifecycle.ws.models_dir, "v2").document
+    registered = load_version(lifecycle.ws.model_dir, "v2").document
     assert registered["mlflow_run_id"] == lifecycle.run.info.run_id
     assert lifecycle.tags["registered"]["registry.version"] == "v2"
     assert lifecycle.tags["registered"]["registry.status"] == "archived"
@@ -122,7 +122,7 @@ def test_lineage_runs_both_ways(lifecycle):
 
 def test_a_version_trained_before_tracking_is_reported_not_an_error(lifecycle, capsys):
     with tracking.registry_tags(lifecycle.ws):
-        promote(lifecycle.ws.models_dir, "v2")  # v1 (committed, no run) is demoted
+        promote(lifecycle.ws.model_dir, "v2")  # v1 (committed, no run) is demoted
     out = capsys.readouterr().out
     assert "v1 records no MLflow run" in out
     assert "v2: MLflow run" in out

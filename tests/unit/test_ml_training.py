@@ -60,8 +60,8 @@ def test_training_leaves_the_registry_alone(trained):
     ws, result = trained
     assert ws.candidate_path.exists()
     assert result.document["version"] == "v2"  # next free number, not yet registered
-    assert json.loads((ws.models_dir / "index.json").read_text())["active"] == "v1"
-    assert not (ws.models_dir / "wine-classifier-v2.json").exists()
+    assert json.loads((ws.model_dir / "index.json").read_text())["active"] == "v1"
+    assert not (ws.model_dir / "wine-classifier-v2.json").exists()
 
 
 def test_every_trial_and_the_winner_are_in_the_run_report(trained):
