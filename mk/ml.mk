@@ -48,7 +48,7 @@ ml-status: $(call synced,ml) ## the model registry: versions, status, last event
 
 # The schemas are model_registry's package data. index.json refers to model.json by its $id, a
 # name that is never fetched: --base-uri makes check-jsonschema look for it next to index.json.
-REGISTRY_SCHEMAS := model_registry/schemas
+REGISTRY_SCHEMAS := model_registry/json_schemas
 
 validate-ml: setup ## model artifacts + registry index against their JSON Schema; every version loads
 	$(VENV)/bin/check-jsonschema --check-metaschema $(REGISTRY_SCHEMAS)/model.json $(REGISTRY_SCHEMAS)/index.json

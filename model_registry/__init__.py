@@ -11,13 +11,14 @@ changes the index with it (the lifecycle operations, such as promote or rollback
 `ml/`). It imports only the standard library and jsonschema, so the service needs no
 training library, and training needs no web framework.
 
-    schemas/model.json, schemas/index.json   the format (JSON Schema; make validate-ml)
-    status.py     ACTIVE, ARCHIVED, RETIRED (and CANDIDATE, not yet registered)
-    artifact.py   Model (predict_proba, bins_of, metadata), load_file, save_file
-    index.py      read_index, write_index: the index, checked and written atomically
-    versions.py   create_version_file, next_version, load_version, load_active
-    location.py   DEFAULT_MODEL_DIR, model_dir_from_env: where the registry is (MODEL_DIR)
-    atomic.py     write_text, create_new: crash-safe writes
+    json_schemas/  model.json and index.json: the format (JSON Schema; make validate-ml)
+    validation.py  problem(): a document's first error against those schemas, in one line
+    status.py      ACTIVE, ARCHIVED, RETIRED (and CANDIDATE, not yet registered)
+    artifact.py    Model (predict_proba, bins_of, metadata), load_file, save_file
+    index.py       read_index, write_index: the index, checked and written atomically
+    versions.py    create_version_file, next_version, load_version, load_active
+    location.py    DEFAULT_MODEL_DIR, model_dir_from_env: where the registry is (MODEL_DIR)
+    atomic.py      write_text, create_new: crash-safe writes
 
 The public names are re-exported here: `from model_registry import load_active`.
 """

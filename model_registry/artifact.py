@@ -1,4 +1,4 @@
-"""One model artifact: a JSON file checked against schemas/model.json, and a model to predict with.
+"""One model artifact: a JSON file checked against json_schemas/model.json; a model to predict.
 
 Pure Python plus jsonschema on purpose: the serving image carries no numpy or scikit-learn.
 Every load is checked, so a missing, truncated, corrupted or schema-invalid file is refused
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from model_registry import schema
+from model_registry import validation
 from model_registry.atomic import write_text
 from model_registry.status import ACTIVE, CANDIDATE
 
@@ -71,7 +71,7 @@ class Model:
     @classmethod
     def from_document(cls, document: dict[str, Any], status: str) -> Model:
         """Build a model from an artifact dict; raises ModelError when it is not valid."""
-        problem = schema.problem(schema.MODEL_SCHEMA, document)
+        problem = validation.problem(validation.MODEL_SCHEMA, document)
         if problem is None:
             problem = _shape_problem(document)
         if problem:

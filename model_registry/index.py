@@ -3,7 +3,7 @@
 For each version the index keeps its status (see status.py), its file, the hash of that
 file's content, when it was made and its history of events. The index is read whole,
 changed in memory and written whole:
-- every read is checked against schemas/index.json (a hand-edited index is caught at once);
+- every read is checked against json_schemas/index.json (a hand-edited index is caught at once);
 - every write is checked too, then replaces the file atomically (atomic.write_text), so an
   interrupted write leaves the old, valid index, and the service never reads half of one.
 """
@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from model_registry import schema
+from model_registry import validation
 from model_registry.artifact import ModelError, read_json
 from model_registry.atomic import write_text
 
@@ -32,7 +32,7 @@ def empty_index() -> dict[str, Any]:
 
 def index_problem(index: Any) -> str | None:
     """Why `index` is not a valid registry index, or None when it is."""
-    return schema.problem(schema.INDEX_SCHEMA, index)
+    return validation.problem(validation.INDEX_SCHEMA, index)
 
 
 def read_index(model_dir: str | Path, missing_ok: bool = False) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Where a model version stands in its lifecycle. schemas/index.json lists the same three
+"""Where a model version stands in its lifecycle. json_schemas/index.json lists the same three
 statuses (a test holds the two together); the index records one per registered version.
 
     registered -> ARCHIVED --promote--> ACTIVE --(another is promoted / rollback)--> ARCHIVED

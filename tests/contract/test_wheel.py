@@ -24,5 +24,5 @@ def test_the_app_wheel_ships_the_gunicorn_settings(tmp_path):
         [sys.executable, "-m", "zipfile", "-l", str(wheel)], capture_output=True, text=True
     ).stdout
     assert "app/gunicorn.conf.py" in listing
-    assert "model_registry/schemas/model.json" in listing
-    assert "model_registry/schemas/index.json" in listing
+    assert "model_registry/json_schemas/model.json" in listing
+    assert "model_registry/json_schemas/index.json" in listing

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from model_registry import INDEX_FILE, STATUSES, ModelError, read_index, write_index
-from model_registry.schema import INDEX_SCHEMA, MODEL_SCHEMA
+from model_registry.validation import INDEX_SCHEMA, MODEL_SCHEMA
 from tests.helpers import ROOT
 from tests.unit.test_ml_support import make_workspace
 

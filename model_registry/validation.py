@@ -1,8 +1,8 @@
-"""The registry's two JSON Schemas, and what is wrong with a document, in one line.
+"""Validation against the registry's JSON Schemas: what is wrong with a document, in one line.
 
-`schemas/model.json` describes one model artifact; `schemas/index.json` describes the index
-(`models/index.json`) and borrows model.json's definitions (version, sha256, timestamp) by
-reference, so each rule is written once. Both files ship inside this package (package data):
+`json_schemas/model.json` describes one model artifact; `json_schemas/index.json` describes the
+index (`models/index.json`) and borrows model.json's definitions (version, sha256, timestamp)
+by reference, so each rule is written once. Both files ship inside this package (package data):
 the service, the installed wheel, the container image, the training pipeline and
 `make validate-ml` (check-jsonschema) all check against the very same files.
 """
@@ -16,9 +16,9 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-SCHEMA_DIR = Path(__file__).with_name("schemas")
-MODEL_SCHEMA = SCHEMA_DIR / "model.json"
-INDEX_SCHEMA = SCHEMA_DIR / "index.json"
+JSON_SCHEMA_DIR = Path(__file__).with_name("json_schemas")
+MODEL_SCHEMA = JSON_SCHEMA_DIR / "model.json"
+INDEX_SCHEMA = JSON_SCHEMA_DIR / "index.json"
 
 
 @cache
