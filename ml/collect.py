@@ -3,8 +3,8 @@
 The set is the base dataset plus every labelled batch in data/incoming/*.csv (sorted by
 name; e.g. rows exported from production and labelled later). Values are kept as the raw
 strings: checking them is the next stage's job. The assembled set gets a version, the
-sha256 of its rows written canonically (header + rows, columns in schema order, '\\n' line
-ends) -- for the base file alone that equals the sha256 of data/wine.csv.
+sha256 of its rows written canonically (header + rows, columns in data/columns.json's order,
+'\\n' line ends) -- for the base file alone that equals the sha256 of data/wine.csv.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ class Source:
 
 @dataclass(frozen=True)
 class Collected:
-    columns: tuple[str, ...]  # schema order: features, then the label
+    columns: tuple[str, ...]  # data/columns.json's order: features, then the label
     records: tuple[Record, ...]
     sources: tuple[Source, ...]
     sha256: str  # the dataset version
@@ -45,9 +45,9 @@ class Collected:
         return self.sha256[:12]
 
 
-def schema_columns(ws: Workspace) -> tuple[str, ...]:
-    schema = json.loads(ws.data_schema.read_text(encoding="utf-8"))
-    return (*[f["name"] for f in schema["features"]], schema["label"]["column"])
+def column_order(ws: Workspace) -> tuple[str, ...]:
+    declared = json.loads(ws.columns_file.read_text(encoding="utf-8"))
+    return (*[f["name"] for f in declared["features"]], declared["label"]["column"])
 
 
 def file_sha256(path: Path) -> str:
@@ -71,7 +71,7 @@ def batch_paths(ws: Workspace) -> list[Path]:
 
 
 def collect(ws: Workspace) -> Collected:
-    columns = schema_columns(ws)
+    columns = column_order(ws)
     sources, records = [], []
     for path in [ws.base_csv, *batch_paths(ws)]:
         source, rows = _read(path, ws)

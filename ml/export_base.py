@@ -59,7 +59,7 @@ CARD = """# Data card: wine (base training set)
 ## Columns
 
 Ranges are observed in this file; the *accepted* range is what the preprocessing stage
-enforces on every row (`data/schema.json`). UCI does not publish units; the units below are
+enforces on every row (`data/columns.json`). UCI does not publish units; the units below are
 the ones usually reported for these measurements.
 
 | column | unit | observed min | observed max | mean | accepted range |
@@ -92,11 +92,11 @@ PROVENANCE = [
 def datacard(ws: Workspace, header: list[str], rows: list[list[str]]) -> str:
     import sklearn
 
-    schema = json.loads(ws.data_schema.read_text(encoding="utf-8"))
+    declared = json.loads(ws.columns_file.read_text(encoding="utf-8"))
     lines = []
-    for i, feature in enumerate(schema["features"]):
+    for i, feature in enumerate(declared["features"]):
         if feature["name"] != header[i]:
-            raise ValueError(f"data/schema.json and the CSV disagree on column {i + 1}")
+            raise ValueError(f"data/columns.json and the CSV disagree on column {i + 1}")
         values = [float(row[i]) for row in rows]
         lines.append(
             f"| `{feature['name']}` | {feature['unit']} | {min(values):g} | {max(values):g} "
@@ -110,7 +110,7 @@ def datacard(ws: Workspace, header: list[str], rows: list[list[str]]) -> str:
         balance=balance,
         provenance="".join(line + "\n" for line in PROVENANCE).format(sklearn=sklearn.__version__),
         columns="".join(lines),
-        classes=" \\| ".join(f"`{c}`" for c in schema["label"]["classes"]),
+        classes=" \\| ".join(f"`{c}`" for c in declared["label"]["classes"]),
     )
 
 

@@ -52,8 +52,8 @@ class Split:
     y_test: list[str]
 
 
-def load_schema(ws: Workspace) -> dict:
-    return json.loads(ws.data_schema.read_text(encoding="utf-8"))
+def load_columns(ws: Workspace) -> dict:
+    return json.loads(ws.columns_file.read_text(encoding="utf-8"))
 
 
 def _header_problems(collected: Collected) -> list[Problem]:
@@ -84,8 +84,8 @@ def _parse_number(raw: str, spec: dict) -> tuple[float | None, str | None]:
 
 
 def validate(ws: Workspace, collected: Collected) -> Dataset:
-    schema = load_schema(ws)
-    features, label = schema["features"], schema["label"]
+    columns = load_columns(ws)
+    features, label = columns["features"], columns["label"]
     problems = _header_problems(collected)
     X, y, seen = [], [], {}
     for record in collected.records:

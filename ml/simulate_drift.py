@@ -11,7 +11,7 @@ import csv
 import random
 from pathlib import Path
 
-from ml.collect import schema_columns
+from ml.collect import column_order
 from ml.drift import DECIMALS, shift_features
 from ml.workspace import Workspace
 from model_registry.atomic import create_new
@@ -45,7 +45,7 @@ def simulate_drift(ws: Workspace, rows: int = 120, seed: int | None = None) -> P
     path = next_batch_path(ws)
     if seed is None:  # a different (but reproducible) sample per batch
         seed = ws.config["split"]["seed"] + int(path.stem.split("-")[1])
-    columns = schema_columns(ws)
+    columns = column_order(ws)
     lines = [",".join(columns)]
     lines += [",".join(row[c] for c in columns) for row in drifted_rows(ws, rows, seed)]
     create_new(path, "\n".join(lines) + "\n")

@@ -1,6 +1,6 @@
 """Where things live. Every stage takes a Workspace, so tests run the pipeline in a temp dir.
 
-Committed:  data/ (base set, schema, card, incoming batches), models/ (the registry), ml/config.yaml
+Committed: data/ (base set, columns, card, incoming batches), models/ (the registry), ml/config.yaml
 The registry is wherever MODEL_DIR points, as for the service (model_registry/location.py).
 Not committed (gitignored): build/ml/ (the candidate artifact) and reports/ml/ (run reports).
 """
@@ -43,8 +43,8 @@ class Workspace:
         return self.root / self.config["data"]["incoming"]
 
     @property
-    def data_schema(self) -> Path:
-        return self.root / self.config["data"]["schema"]
+    def columns_file(self) -> Path:
+        return self.root / self.config["data"]["columns"]
 
     @property
     def model_dir(self) -> Path:

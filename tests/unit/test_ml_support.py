@@ -12,7 +12,7 @@ def make_workspace(tmp_path, with_models=True) -> Workspace:
     """A copy of the repository's base data and config, and a registry whose only (active)
     version is the committed v1. Stages run on real data here, and the tests do not depend on
     what a student has since added to data/incoming/ or models/."""
-    for part in ["data/wine.csv", "data/schema.json", "ml/config.yaml"]:
+    for part in ["data/wine.csv", "data/columns.json", "ml/config.yaml"]:
         (tmp_path / part).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / part, tmp_path / part)
     ws = Workspace.load(tmp_path)
