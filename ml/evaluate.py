@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from ml import collect as collect_stage
 from ml import preprocess as preprocess_stage
 from ml import tracking
-from ml.metrics import classification_metrics, predicted
 from ml.report import write_report
+from ml.scores import classification_metrics, predicted
 from ml.workspace import Workspace
 from model_registry import CANDIDATE, Model, ModelError, load_active, load_file
 from model_registry.atomic import write_text

@@ -19,8 +19,8 @@ from ml import preprocess as preprocess_stage
 from ml import tracking
 from ml.bins import decile_edges
 from ml.build import build_estimator
-from ml.metrics import classification_metrics
 from ml.report import git_sha, heading, now, write_report
+from ml.scores import classification_metrics
 from ml.workspace import Workspace
 from model_registry import next_version, save_file
 

@@ -1,4 +1,5 @@
-"""Classification metrics in plain Python, shared by training and the quality gate.
+"""A model's quality scores (accuracy, macro F1, log loss...) in plain Python, shared by
+training and the quality gate. (The service's Prometheus metrics are app/metrics.py's.)
 
 The gate scores the *served* model (model_registry, pure Python) with the same functions the
 training stage used on scikit-learn's output, so both numbers are directly comparable.
