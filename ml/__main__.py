@@ -174,7 +174,7 @@ def parser() -> argparse.ArgumentParser:
     stage("optimize", _optimize, "cross-validated hyper-parameter search, every trial printed")
     stage("train", _train, "train a candidate into build/ml/candidate.json (registry untouched)")
     stage("evaluate", _evaluate, "quality gate on the candidate: exit 1 when it fails")
-    stage("register", _register, "gate, then add the candidate to models/ as an archived version")
+    stage("register", _register, "gate, then add the candidate to the registry, archived")
     stage("promote", _promote, "make VERSION the active model").add_argument("version")
     stage("rollback", _rollback, "re-activate the version the active one replaced")
     d = stage("decommission", _decommission, "retire VERSION: kept in history, never served")
