@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from importlib import metadata
 
+from model_registry import DEFAULT_MODEL_DIR
+
 ENVIRONMENTS = ("development", "staging", "production")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 # A container or VM service must listen on every interface; tests and `make bench` set HOST.
@@ -90,7 +92,7 @@ VARIABLES: dict[str, tuple[str, Callable[[str, str], object], object]] = {
     "GUNICORN_THREADS": ("gunicorn_threads", _integer(1, 64), 4),
     "GRACEFUL_TIMEOUT": ("graceful_timeout", _integer(1, 300), 20),
     "DRAIN_SECONDS": ("drain_seconds", _integer(0, 300), 5),
-    "MODEL_DIR": ("model_dir", _text, "models"),
+    "MODEL_DIR": ("model_dir", _text, DEFAULT_MODEL_DIR),
     "CHAOS_ENABLED": ("chaos_enabled", _boolean, None),  # default depends on APP_ENV
     "API_DOCS": ("api_docs", _boolean, None),  # default depends on APP_ENV
     "MAX_BODY_BYTES": ("max_body_bytes", _integer(256, 10_485_760), 16_384),
@@ -115,7 +117,7 @@ class Settings:
     gunicorn_threads: int = 4
     graceful_timeout: int = 20
     drain_seconds: int = 5
-    model_dir: str = "models"
+    model_dir: str = DEFAULT_MODEL_DIR
     chaos_enabled: bool = True
     api_docs: bool = True
     max_body_bytes: int = 16_384

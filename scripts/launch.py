@@ -11,6 +11,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from model_registry import DEFAULT_MODEL_DIR
+
 ROOT = Path(__file__).resolve().parents[1]
 GUNICORN = Path(sys.executable).parent / "gunicorn"  # the venv's, beside this python
 
@@ -38,7 +40,7 @@ def gunicorn_env(port: int, metrics_dir: Path, **settings: str) -> dict[str, str
         "HOST": "127.0.0.1",
         "PORT": str(port),
         "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
-        "MODEL_DIR": str(ROOT / "models"),
+        "MODEL_DIR": str(ROOT / DEFAULT_MODEL_DIR),
         "PYTHONPATH": str(ROOT),
         **settings,
     }
