@@ -1,6 +1,6 @@
 # Core: environment, run, quality, tests, benchmark.
 
-.PHONY: setup run lint fmt test check test-unit test-integration bench profile clean
+.PHONY: setup run lint fmt test check print-check-parts test-unit test-integration bench profile clean
 
 # uv from the PATH, or a private copy in .tools/ (a venv: works where the system Python
 # refuses `pip install`, as Debian's and Ubuntu's do).
@@ -53,6 +53,9 @@ fmt: setup ## format the Python code
 # Directories rather than markers: `ls tests/contract` shows the fast contracts, and a test
 # that needs promtool or kubectl goes to tests/infra, next to its twin that needs none.
 # tests/contract/test_tiers.py fails when a module runs in neither tier or twice.
+# CHECK_PARTS is the one list of the pipeline's stages: .ci/run calls `make check`,
+# `make pipeline` asks `make print-check-parts` for it, and tests/contract/test_ci_contract.py
+# fails when ci.yml or the Jenkinsfile (which fan out into jobs) run a part more or less.
 CHECK_PARTS := lint validate test-docs test-integration test-browser e2e ansible-test
 # Parts to leave out of this run, because the caller runs them itself (.ci/run runs the
 # Ansible converge beside the others): make check CHECK_SKIP=ansible-test
@@ -77,6 +80,10 @@ check: setup ## the full tier, before you push: lint, validate, labs, real serve
 		echo "==> make check: $$part ok in $$((SECONDS - part_started)) s"; \
 	done; \
 	echo "make check: $(words $(filter-out $(CHECK_SKIP),$(CHECK_PARTS))) parts in $$((SECONDS - started)) s"
+
+# Plumbing (not in `make help`): the list above, for scripts/pipeline.py and the CI contracts.
+print-check-parts:
+	@echo $(CHECK_PARTS)
 
 test-integration: setup ## the app with real neighbours: Prometheus + Alertmanager (the monitoring story), k8s scripts, wrk
 	$(PY) -m pytest -p no:cacheprovider $(TEST_PARALLEL) tests/integration \

@@ -1,5 +1,8 @@
 """Run the CI pipeline's stages in order on this machine: `make pipeline`.
 
+The stages are the two test tiers, as .ci/run runs them: `make test` (the fast tier), then
+each part of `make check`. Those parts are written once, as CHECK_PARTS in mk/core.mk; this
+script asks make for them (`make print-check-parts`) rather than keeping a copy that drifts.
 Each stage is a make target, exactly what GitHub Actions and the Jenkinsfile call. A progress
 line per stage shows its elapsed seconds; the first failing stage stops the run and is named.
 
@@ -12,27 +15,23 @@ import subprocess
 import sys
 import time
 
-# CI order: cheap checks first, so a typo fails in seconds, not after the image build. The
-# fast tier (`make test`), then the parts of `make check` (mk/core.mk), the ML gate, the image.
-DEFAULT_STAGES = (
-    "setup",
-    "lint",
-    "test",
-    "validate",
-    "test-docs",
-    "test-integration",
-    "train",
-    "evaluate",
-    "image",
-    "e2e",
-    "ansible-test",
-    "sbom",
-)
+
+def check_parts(make: str) -> list[str]:
+    """The parts of `make check`, in the order mk/core.mk lists them."""
+    answer = subprocess.run(
+        [make, "-s", "print-check-parts"], capture_output=True, text=True, check=True
+    )
+    return answer.stdout.split()
 
 
-def stages_from_env() -> list[str]:
+def default_stages(make: str) -> list[str]:
+    """What .ci/run runs: setup, the fast tier, then each part of `make check`."""
+    return ["setup", "test", *check_parts(make)]
+
+
+def stages_from_env(make: str) -> list[str]:
     override = os.environ.get("PIPELINE_STAGES", "").split()
-    return override or list(DEFAULT_STAGES)
+    return override or default_stages(make)
 
 
 def run_stage(stage: str, make: str) -> tuple[int, float]:
@@ -42,8 +41,8 @@ def run_stage(stage: str, make: str) -> tuple[int, float]:
 
 
 def main() -> int:
-    stages = stages_from_env()
     make = os.environ.get("MAKE", "make")
+    stages = stages_from_env(make)
     total_started = time.monotonic()
     for number, stage in enumerate(stages, start=1):
         label = f"[{number}/{len(stages)}] {stage}"
