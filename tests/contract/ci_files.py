@@ -10,9 +10,16 @@ from tests.helpers import ROOT
 
 WORKFLOWS = ROOT / ".github" / "workflows"
 JENKINSFILE = ROOT / "Jenkinsfile"
+# Tests that only the pipelines run, not `make check`: they download Terraform's providers or
+# need a kind cluster, which the offline CI machine has not. Delivery waits for them too.
+PIPELINE_ONLY_TESTS = ("tf-roots-validate", "k8s-smoke", "k8s-rollback-check")
 TARGET = re.compile(r"^[a-z][a-z0-9_-]*$")
-# `make` in command position: line start, after `$(`, `&&`, `||`, `;` or `|` (not in prose).
-MAKE_CALL = re.compile(r"(?:^\s*|\$\(\s*|&&\s*|\|\|?\s*|;\s*)make\s+([^\n]*)", re.MULTILINE)
+# `make` in command position: line start, after `$(`, `&&`, `||`, `;` or `|` (not in prose),
+# maybe run as root (`sudo make`, `sudo env PATH=... make`).
+MAKE_CALL = re.compile(
+    r"(?:^\s*|\$\(\s*|&&\s*|\|\|?\s*|;\s*)(?:sudo\s+(?:env\s+(?:\S+=\S+\s+)*)?)?make\s+([^\n]*)",
+    re.MULTILINE,
+)
 
 
 def load_workflow(name: str) -> dict:
@@ -50,19 +57,32 @@ def run_scripts(workflow: dict) -> list[str]:
     ]
 
 
+def workflow_calls(name: str) -> list[str]:
+    """Every make target a workflow calls, once per call, in file order."""
+    return [t for script in run_scripts(load_workflow(name)) for t in targets_in_command(script)]
+
+
 def workflow_targets(name: str) -> set[str]:
-    return {t for script in run_scripts(load_workflow(name)) for t in targets_in_command(script)}
+    return set(workflow_calls(name))
+
+
+def shell_calls(groovy: str) -> list[str]:
+    """Make targets of a piece of Jenkinsfile, once per call, from its shell steps only:
+    `sh 'make x'` and the bodies of sh ''' ... ''' blocks."""
+    shell = re.findall(r"sh\s+'''(.*?)'''|sh\s+'([^']*)'", groovy, flags=re.DOTALL)
+    return [t for block in shell for part in block for t in targets_in_command(part)]
 
 
 def shell_targets(groovy: str) -> set[str]:
-    """Make targets of a piece of Jenkinsfile, from its shell steps only: `sh 'make x'` and
-    the bodies of sh ''' ... ''' blocks."""
-    shell = re.findall(r"sh\s+'''(.*?)'''|sh\s+'([^']*)'", groovy, flags=re.DOTALL)
-    return {t for block in shell for part in block for t in targets_in_command(part)}
+    return set(shell_calls(groovy))
+
+
+def jenkins_calls() -> list[str]:
+    return shell_calls(JENKINSFILE.read_text())
 
 
 def jenkins_targets() -> set[str]:
-    return shell_targets(JENKINSFILE.read_text())
+    return set(jenkins_calls())
 
 
 def jenkins_stages() -> list[str]:
@@ -85,3 +105,16 @@ def defined_make_targets() -> frozenset[str]:
     """Every target make knows."""
     names = re.findall(r"^([a-zA-Z0-9_.-]+):(?!=)", make_database(), flags=re.MULTILINE)
     return frozenset(names)
+
+
+@cache
+def check_parts() -> tuple[str, ...]:
+    """The parts of `make check`, in order: CHECK_PARTS in mk/core.mk, the one list of stages."""
+    answer = subprocess.run(
+        ["make", "-s", "print-check-parts"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return tuple(answer.stdout.split())

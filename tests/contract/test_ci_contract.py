@@ -1,7 +1,8 @@
 """Contracts between the pipelines and the Makefile: GitHub Actions, Jenkins and `make` agree.
 
-A pipeline step that calls a target nobody defines, or a stage that exists in one CI system
-but not the other, fails here — on the CI machine, before anyone pushes.
+A pipeline step that calls a target nobody defines, a stage that exists in one CI system but
+not the other, or a pipeline that runs more or less than `make test` and the parts of
+`make check`, fails here — on the CI machine, before anyone pushes.
 """
 
 import re
@@ -11,12 +12,17 @@ import tomllib
 import pytest
 import yaml
 
+from scripts import pipeline
 from tests.contract.ci_files import (
+    PIPELINE_ONLY_TESTS,
+    check_parts,
     defined_make_targets,
+    jenkins_calls,
     jenkins_stages,
     jenkins_targets,
     make_database,
     targets_in_command,
+    workflow_calls,
     workflow_names,
     workflow_targets,
 )
@@ -26,6 +32,7 @@ from tests.helpers import ROOT
 GITHUB_ONLY = {
     "check-commits": "pull requests only; the Jenkins job builds branches",
     "system-deps": "apt install with sudo on the runner; the Jenkins image has them built in",
+    "system-deps-podman": "apt install with sudo on the runner; a Jenkins agent brings podman",
     "junit-summary": "GitHub's job summary page; Jenkins shows the same reports with `junit`",
     "print-image": "names the image for the Grype scan action, a GitHub Action",
     "sign": "keyless cosign signs with GitHub's OIDC token; Jenkins has no such identity",
@@ -40,6 +47,7 @@ def test_the_target_parser_reads_make_calls_like_a_shell_does():
     script = 'make lint\necho "ref=$(make -s print-image):$TAG"\nmake deploy ENV=staging X="y"'
     assert targets_in_command(script) == ["lint", "print-image", "deploy"]
     assert targets_in_command("make image e2e sbom") == ["image", "e2e", "sbom"]
+    assert targets_in_command('sudo env "PATH=$PATH" make ansible-test') == ["ansible-test"]
     assert targets_in_command('echo "merge to make it the active model"') == []
 
 
@@ -58,6 +66,92 @@ def test_every_target_a_workflow_calls_exists(workflow):
 def test_every_target_the_jenkinsfile_calls_exists():
     missing = jenkins_targets() - defined_make_targets()
     assert not missing, f"Jenkinsfile calls undefined make targets: {sorted(missing)}"
+
+
+# --- one list of stages ----------------------------------------------------------------------
+# The parts of `make check` (CHECK_PARTS in mk/core.mk) are the one list of stages. .ci/run
+# calls `make check`; `make pipeline` asks make for the list; ci.yml and the Jenkinsfile fan
+# out into jobs and stages, so they are held to it here: each runs `make test` and every part
+# once, and whatever else it runs is named below with the reason it is not a part.
+NOT_CHECK_PARTS = {
+    # installs
+    "setup": "installs .venv (the parts call it too)",
+    "tools": "installs the Node validators",
+    "system-deps": "installs apt packages",
+    "system-deps-podman": "installs podman",
+    # tests that only the pipelines can run
+    **dict.fromkeys(PIPELINE_ONLY_TESTS, "needs Terraform's providers or a kind cluster"),
+    "kind-up": "starts the kind cluster of k8s-smoke",
+    "kind-down": "removes that cluster",
+    # the image job's own steps around e2e
+    "image": "e2e builds it too; the pipelines build it in a step of its own",
+    "print-image": "names the image for the vulnerability scan",
+    "sbom": "lists what the tested image ships",
+    "image-save": "hands the tested image to the publish job",
+    # reports and pull-request checks
+    "junit-summary": "a report of make test's results",
+    "check-commits": "checks the commit subjects a pull request adds",
+    # delivery: runs after every stage passed
+    "image-load": "delivery",
+    "publish": "delivery",
+    "sign": "delivery",
+    "verify": "delivery",
+    "promote-image": "delivery",
+    "changelog": "delivery",
+    "deploy": "delivery",
+}
+
+
+def stage_problems(runner: str, calls: list[str]) -> list[str]:
+    """How the make targets a runner calls differ from `make test` + the parts of `make check`."""
+    stages = ["test", *check_parts()]
+    problems = []
+    if missing := [stage for stage in stages if stage not in calls]:
+        problems.append(f"{runner} never runs {missing}")
+    if twice := sorted({call for call in calls if call in stages and calls.count(call) > 1}):
+        problems.append(f"{runner} runs {twice} more than once")
+    if extra := sorted(set(calls) - set(stages) - set(NOT_CHECK_PARTS)):
+        problems.append(
+            f"{runner} runs {extra}, which is no part of `make check`: add it to CHECK_PARTS "
+            "(mk/core.mk), or to NOT_CHECK_PARTS here with the reason it is not a part"
+        )
+    return problems
+
+
+# The make targets each runner calls, in order.
+RUNNERS = {
+    "ci.yml": lambda: workflow_calls("ci.yml"),
+    "Jenkinsfile": jenkins_calls,
+    "make pipeline": lambda: pipeline.default_stages("make"),
+}
+
+
+@pytest.mark.parametrize("runner", RUNNERS)
+def test_each_runner_runs_make_test_and_every_part_of_make_check_once(runner):
+    assert check_parts(), "make print-check-parts printed nothing"
+    assert set(check_parts()) <= defined_make_targets(), "CHECK_PARTS names an unknown target"
+    problems = stage_problems(runner, RUNNERS[runner]())
+    assert not problems, "\n".join(problems)
+
+
+def test_the_stage_check_catches_a_missing_part_a_repeated_one_and_an_extra_one():
+    calls = workflow_calls("ci.yml")
+    without = [call for call in calls if call != "test-browser"]
+    assert any("never runs ['test-browser']" in p for p in stage_problems("ci.yml", without))
+    assert any("more than once" in p for p in stage_problems("ci.yml", [*calls, "e2e"]))
+    assert any("runs ['bench']" in p for p in stage_problems("ci.yml", [*calls, "bench"]))
+
+
+def test_ci_run_runs_beside_make_check_every_part_it_skips():
+    """.ci/run calls `make check CHECK_SKIP=PART` and runs PART itself, in the background."""
+    script = (ROOT / ".ci/run").read_text()
+    assert re.search(r"^make test$", script, re.MULTILINE), ".ci/run must run the fast tier"
+    check = re.search(r"^make check(?: CHECK_SKIP=(\S+))?$", script, re.MULTILINE)
+    assert check, ".ci/run must run `make check`"
+    skipped = set((check.group(1) or "").split())
+    beside = set(re.findall(r"^background \S+ make (\S+)$", script, re.MULTILINE))
+    assert skipped <= set(check_parts()), f"CHECK_SKIP names no part of make check: {skipped}"
+    assert skipped <= beside, f".ci/run skips {skipped - beside} and never runs it"
 
 
 def test_jenkins_covers_every_ci_and_cd_target_and_nothing_else():

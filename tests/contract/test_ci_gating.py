@@ -16,6 +16,8 @@ import pytest
 
 from tests.contract.ci_files import (
     JENKINSFILE,
+    PIPELINE_ONLY_TESTS,
+    check_parts,
     load_workflow,
     shell_targets,
     targets_in_command,
@@ -24,18 +26,9 @@ from tests.contract.ci_files import (
 
 # Make targets that change what runs somewhere: a job or stage calling one is a delivery job.
 DELIVERY_TARGETS = {"publish", "sign", "promote-image", "deploy"}
-# What "the whole CI" runs: the jobs (stages) a delivery job waits for must run all of these.
-TEST_TARGETS = {
-    "lint",
-    "test",
-    "validate",
-    "test-docs",
-    "test-integration",
-    "tf-roots-validate",
-    "e2e",
-    "k8s-smoke",
-    "k8s-rollback-check",
-}
+# What "the whole CI" runs: the jobs (stages) a delivery job waits for must run all of these:
+# the fast tier, every part of `make check` (mk/core.mk) and the tests only pipelines can run.
+TEST_TARGETS = {"test", *check_parts(), *PIPELINE_ONLY_TESTS}
 STATUS_FUNCTION = re.compile(r"\b(always|failure|cancelled)\s*\(")
 LOCAL_WORKFLOW = re.compile(r"^\./\.github/workflows/([\w.-]+\.ya?ml)$")
 
