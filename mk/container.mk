@@ -46,14 +46,16 @@ STOP_GRACE ?= 30
 # The chosen base (default|local) is written here by `make image`; e2e reads it back.
 IMAGE_BASE_FILE = build/image-base
 
-print-image: ## print the image name (without tag) — the one definition others read
+print-image: # print the image name (without tag) — the one definition others read
 	@echo $(IMAGE)
 
-podman-setup: ## configure podman for this machine (runc, ulimits); idempotent
+podman-setup: # configure podman for this machine (runc, ulimits); idempotent
 	@if [ "$(CONTAINER_ENGINE)" = podman ]; then scripts/setup-podman.sh; fi
 
-base-image: ## build the local Python base image (debootstrap) unless it exists
+base-image: # build the local Python base image (debootstrap) unless it exists
 	CONTAINER_ENGINE=$(CONTAINER_ENGINE) BASE_IMAGE=$(LOCAL_PYTHON_IMAGE) scripts/base-image.sh
+
+##@ deliver and deploy
 
 image: podman-setup ## build $(IMAGE):$(TAG) with docker or podman (IMAGE_BASE=auto|default|local)
 	@base=$(IMAGE_BASE); \
@@ -78,6 +80,8 @@ image: podman-setup ## build $(IMAGE):$(TAG) with docker or podman (IMAGE_BASE=a
 		-t $(IMAGE):$(TAG) . ; \
 	mkdir -p $(dir $(IMAGE_BASE_FILE)); echo $$base > $(IMAGE_BASE_FILE)
 
+##@ test
+
 e2e: setup image ## build the image, run it read-only and non-root, smoke-test it, SIGTERM it, compose wiring
 	E2E=1 CONTAINER_ENGINE=$(CONTAINER_ENGINE) E2E_IMAGE=$(IMAGE):$(TAG) \
 		E2E_IMAGE_VERSION=$(IMAGE_VERSION) E2E_IMAGE_REVISION=$(IMAGE_REVISION) \
@@ -87,6 +91,6 @@ e2e: setup image ## build the image, run it read-only and non-root, smoke-test i
 
 # hadolint, the compose-spec schema, promtool and amtool on compose's mounts run in the tests
 # (each also shown failing on a broken input); the Python-only contracts are in `make test`.
-validate-docker: setup ## checkov (Dockerfile), hadolint, compose-spec schema, promtool/amtool on what compose mounts
+validate-docker: setup # checkov (Dockerfile), hadolint, compose-spec schema, promtool/amtool on what compose mounts
 	$(VENV)/bin/checkov --quiet --compact --skip-download --framework dockerfile -f docker/Dockerfile
 	$(PY) -m pytest -p no:cacheprovider -q tests/infra/test_docker_image.py tests/infra/test_docker_compose.py

@@ -1,4 +1,4 @@
-# Core: environment, run, quality, tests, benchmark.
+# Core: the develop loop (run, the fast tier, lint, format, setup) and the full tier.
 
 .PHONY: setup run lint fmt test check print-check-parts test-unit test-integration bench profile clean
 
@@ -23,22 +23,11 @@ $(VENV)/.synced-%: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --inexact --no-default-groups $(if $(filter serve,$*),,--group $*)
 	@touch $@
 
-setup: $(call synced,$(DEPENDENCY_GROUPS)) ## create .venv with every Python dependency from uv.lock (idempotent)
+##@ develop
 
 run: $(call synced,serve api-docs) ## serve the app under gunicorn on $PORT (default 8000) with the active model
 	GIT_SHA=$$(git rev-parse --short HEAD 2>/dev/null || echo unknown) GIT_COMMIT_TIME=$(IMAGE_COMMITTED) \
 		$(PY) -m app
-
-lint: setup ## ruff, bandit, yamllint, shellcheck (hadolint and friends run in `make validate`)
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/bandit --quiet --severity-level medium --recursive app model_registry ml scripts
-	$(VENV)/bin/yamllint --strict .
-	git ls-files -z -- '*.sh' '.ci/run' | xargs -0 -r $(VENV)/bin/shellcheck
-
-fmt: setup ## format the Python code
-	$(VENV)/bin/ruff check --fix .
-	$(VENV)/bin/ruff format .
 
 # Two test tiers. Where a test module lives says which tier runs it:
 #   make test   the fast loop, after every change (at most 90 s, needs only Python):
@@ -72,7 +61,23 @@ test: setup ## the fast tier (<= 90 s, Python only): unit, the app under real gu
 	echo "make test: $$((SECONDS - started)) s (the fast tier; \`make check\` runs the rest)"; \
 	exit $$status
 
-check: setup ## the full tier, before you push: lint, validate, labs, real servers, e2e, converge
+lint: setup ## ruff, bandit, yamllint, shellcheck (hadolint and friends run in `make validate`)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/bandit --quiet --severity-level medium --recursive app model_registry ml scripts
+	$(VENV)/bin/yamllint --strict .
+	git ls-files -z -- '*.sh' '.ci/run' | xargs -0 -r $(VENV)/bin/shellcheck
+
+fmt: setup ## format the Python code
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+setup: $(call synced,$(DEPENDENCY_GROUPS)) ## create .venv with every Python dependency from uv.lock (idempotent); `make tools` adds the Node validators
+
+##@ test
+
+# The full tier: each part of CHECK_PARTS (above) in turn, timed.
+check: setup ## the full tier, before you push: lint, validate, labs, real servers, browser, e2e, converge
 	@started=$$SECONDS; \
 	for part in $(filter-out $(CHECK_SKIP),$(CHECK_PARTS)); do \
 		echo "==> make check: $$part"; part_started=$$SECONDS; \
@@ -89,14 +94,14 @@ test-integration: setup ## the app with real neighbours: Prometheus + Alertmanag
 	$(PY) -m pytest -p no:cacheprovider $(TEST_PARALLEL) tests/integration \
 		--ignore=tests/integration/test_gunicorn.py
 
-test-unit: setup ## only the unit tests
+test-unit: setup # only the unit tests
 	$(PY) -m pytest $(TEST_PARALLEL) tests/unit
 
 bench: setup ## benchmark: this app vs a bare Flask app and vs prometheus_flask_exporter, same gunicorn, ratios (BENCH_ARGS=--control adds an A/A case)
 	$(PY) scripts/bench.py $(BENCH_ARGS)
 
-profile: setup ## where a request's time goes, library by library (cProfile, in-process; PROFILE_ARGS="--path /api/v1/predict")
+profile: setup # where a request's time goes, library by library (cProfile, in-process; PROFILE_ARGS="--path /api/v1/predict")
 	PYTHONPATH=. $(PY) scripts/profile_request.py $(PROFILE_ARGS)
 
-clean: ## remove caches and build output (keeps .venv)
+clean: # remove caches and build output (keeps .venv)
 	rm -rf build dist .pytest_cache .ruff_cache .hypothesis reports

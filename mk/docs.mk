@@ -8,7 +8,7 @@ DOC_TOOLS := tests/docs/mermaid
 $(DOC_TOOLS)/node_modules/.package-lock.json: $(DOC_TOOLS)/package.json $(DOC_TOOLS)/package-lock.json
 	npm ci --prefix $(DOC_TOOLS) --no-audit --no-fund
 
-docs-tools: $(DOC_TOOLS)/node_modules/.package-lock.json ## Mermaid's parser from npm (Node + jsdom, no browser) for the diagram tests
+docs-tools: $(DOC_TOOLS)/node_modules/.package-lock.json # Mermaid's parser from npm (Node + jsdom, no browser) for the diagram tests
 
 # `make tools` (what .ci/run and CONTRIBUTING call) installs it with the other Node validators.
 tools: docs-tools
@@ -19,9 +19,11 @@ tools: docs-tools
 # spent waiting for its servers, a scrape or an alert.
 DOCS_PARALLEL ?= --numprocesses=auto --maxprocesses=4 --dist=load
 
+##@ test
+
 test-docs: setup docs-tools ## run every command of the README and the labs, each doc in a throw-away copy
 	$(PY) -m pytest -p no:cacheprovider $(DOCS_PARALLEL) tests/docs \
 		--ignore=tests/docs/test_doc_links.py --ignore=tests/docs/test_diagrams.py
 
-validate-docs: setup docs-tools ## every repository link in the Markdown resolves, every make target named exists, every Mermaid diagram parses
+validate-docs: setup docs-tools # every repository link in the Markdown resolves, every make target named exists, every Mermaid diagram parses
 	$(PY) -m pytest -p no:cacheprovider -q tests/docs/test_doc_links.py tests/docs/test_diagrams.py

@@ -6,19 +6,21 @@
 
 OVERLAY ?= dev
 
-validate-k8s: setup ## kustomize build, kubernetes-validate --strict 1.29..newest, checkov, manifest-vs-app contracts, deploy render
+validate-k8s: setup # kustomize build, kubernetes-validate --strict 1.29..newest, checkov, manifest-vs-app contracts, deploy render
 	$(PY) -m pytest -p no:cacheprovider -q tests/infra/test_k8s_manifests.py \
 		tests/infra/test_k8s_contract.py tests/infra/test_k8s_monitoring.py \
 		tests/infra/test_deploy_overlay.py
 
-kind-up: ## kind cluster + image + dev overlay + Prometheus/Alertmanager/Grafana; prints the URLs (needs docker, kind, kubectl)
+##@ deliver and deploy
+
+kind-up: ## kind cluster + image + dev overlay + Prometheus/Alertmanager/Grafana; prints the URLs (kind-down removes it)
 	scripts/kind-up.sh
 
-kind-down: ## stop kind-up's port-forwards and delete the kind cluster
+kind-down: # stop kind-up's port-forwards and delete the kind cluster
 	scripts/kind-down.sh
 
-k8s-smoke: ## check a deployed overlay as a user would (OVERLAY=dev|staging|production, NAMESPACE=, KUBE_CONTEXT=)
+k8s-smoke: # check a deployed overlay as a user would (OVERLAY=dev|staging|production, NAMESPACE=, KUBE_CONTEXT=)
 	OVERLAY=$(OVERLAY) scripts/k8s-smoke.sh
 
-k8s-rollback-check: ## after kind-up: make deploy an image that is never ready; expect a named failure and a rollback
+k8s-rollback-check: # after kind-up: make deploy an image that is never ready; expect a named failure and a rollback
 	scripts/k8s-rollback-check.sh

@@ -5,6 +5,8 @@
 .PHONY: experiments experiments-env train evaluate register retrain promote rollback decommission simulate-drift \
 	drift-check ml-status validate-ml test-ml
 
+##@ ML
+
 train: $(call synced,ml) ## train a candidate model into build/ml/candidate.json (registry untouched)
 	$(PY) -m ml train
 
@@ -14,7 +16,7 @@ MLFLOW_PORT ?= 5000
 experiments: $(call synced,ml) ## the MLflow UI on the recorded runs: http://127.0.0.1:$MLFLOW_PORT (default 5000)
 	$(PY) -m ml experiments --port $(MLFLOW_PORT)
 
-experiments-env: $(call synced,ml) ## install the MLflow UI server ahead of its first `make experiments` (CI does)
+experiments-env: $(call synced,ml) # install the MLflow UI server ahead of its first `make experiments` (CI does)
 	$(PY) -m ml experiments --prepare
 
 evaluate: $(call synced,ml) ## quality gate on the candidate: readable report, non-zero exit when it fails
@@ -40,8 +42,12 @@ decommission: $(call synced,ml) ## retire VERSION for good (make decommission VE
 simulate-drift: $(call synced,ml) ## write a labelled batch from a shifted distribution to data/incoming/
 	$(PY) -m ml simulate-drift
 
+##@ monitor
+
 drift-check: $(call synced,ml) ## input-bin shares and PSI of the newest data/incoming batch vs the active model
 	$(PY) -m ml drift-check
+
+##@ ML
 
 ml-status: $(call synced,ml) ## the model registry: versions, status, last event
 	$(PY) -m ml status
@@ -50,7 +56,7 @@ ml-status: $(call synced,ml) ## the model registry: versions, status, last event
 # name that is never fetched: --base-uri makes check-jsonschema look for it next to index.json.
 REGISTRY_SCHEMAS := model_registry/json_schemas
 
-validate-ml: setup ## model artifacts + registry index against their JSON Schema; every version loads
+validate-ml: setup # model artifacts + registry index against their JSON Schema; every version loads
 	$(VENV)/bin/check-jsonschema --check-metaschema $(REGISTRY_SCHEMAS)/model.json $(REGISTRY_SCHEMAS)/index.json
 	$(VENV)/bin/check-jsonschema --schemafile $(REGISTRY_SCHEMAS)/model.json \
 		$$(find models -name '*.json' ! -name index.json | sort)
@@ -58,5 +64,5 @@ validate-ml: setup ## model artifacts + registry index against their JSON Schema
 		--base-uri "file://$(CURDIR)/$(REGISTRY_SCHEMAS)/index.json" models/index.json
 	$(PY) -m ml verify
 
-test-ml: setup ## only the ML and model tests
+test-ml: setup # only the ML and model tests
 	$(PY) -m pytest tests/unit/test_ml_*.py tests/unit/test_model_*.py -q

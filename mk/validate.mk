@@ -3,6 +3,8 @@
 
 VALIDATE_TARGETS := $(sort $(filter validate-%,$(shell sed -n 's/^\(validate-[a-z0-9-]*\):.*/\1/p' mk/*.mk)))
 
+##@ test
+
 .PHONY: validate
 validate: setup ## every artifact through its real validator (all validate-* targets)
 	@for target in $(VALIDATE_TARGETS); do \

@@ -154,6 +154,40 @@ def test_ci_run_runs_beside_make_check_every_part_it_skips():
     assert skipped <= beside, f".ci/run skips {skipped - beside} and never runs it"
 
 
+# --- make help --------------------------------------------------------------------------------
+# The default target lists the targets to start from, by lifecycle stage, `run` and `test`
+# first; plumbing stays callable but unlisted (Makefile, above `help`).
+LIFECYCLE_GROUPS = ["develop", "test", "integrate (CI)", "deliver and deploy", "monitor", "ML"]
+COLOUR = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def make_help_lines() -> list[str]:
+    output = subprocess.run(
+        ["make", "-s", "help"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    return [line for line in COLOUR.sub("", output).splitlines() if line.strip()]
+
+
+def test_make_help_lists_run_and_test_first_and_at_most_35_targets_by_stage():
+    lines = make_help_lines()
+    listed = [line.split()[0] for line in lines if line.startswith("  ")]
+    groups = [line for line in lines if not line.startswith(("  ", "Plumbing"))]
+    assert lines[0] == "develop", lines[:3]
+    assert [line.split()[0] for line in lines[1:3]] == ["run", "test"], lines[:3]
+    assert len(listed) <= 35, f"make help lists {len(listed)} targets; plumbing gets a plain #"
+    assert len(set(listed)) == len(listed), "a target is listed twice"
+    assert set(listed) <= defined_make_targets(), set(listed) - defined_make_targets()
+    assert groups == LIFECYCLE_GROUPS, "a `##` target outside a `##@ stage` group, or a new group"
+
+
+def test_the_makefile_includes_every_mk_file():
+    """The Makefile names its mk/ files one by one (their order is make help's order), so a new
+    file must be added there, or its targets would not exist."""
+    read = re.search(r"^MAKEFILE_LIST := (.*)$", make_database(), re.MULTILINE).group(1).split()
+    on_disk = {f"mk/{path.name}" for path in (ROOT / "mk").glob("*.mk")}
+    assert on_disk - set(read) == set(), "add these to the Makefile's include line"
+
+
 def test_jenkins_covers_every_ci_and_cd_target_and_nothing_else():
     github = workflow_targets("ci.yml") | workflow_targets("deploy.yml")
     jenkins = jenkins_targets()
