@@ -130,13 +130,11 @@ def test_port_and_writable_paths_match_the_app(dockerfile):
     assert env["APP_ENV"] == "production", "secure default: chaos off unless asked for"
 
 
-def test_entrypoint_is_exec_form_gunicorn_with_the_repo_config(dockerfile):
-    entrypoint = args_of(dockerfile, "ENTRYPOINT")[-1]
-    assert entrypoint.startswith("["), "exec form, so gunicorn is PID 1 and gets SIGTERM"
-    assert '"gunicorn"' in entrypoint
-    config = re.search(r'"--config", "([^"]+)"', entrypoint).group(1)
-    assert (ROOT / config).is_file()
-    assert args_of(dockerfile, "CMD")[-1] == '["app:create_app()"]'
+def test_entrypoint_is_the_server_in_exec_form(dockerfile):
+    # Exec form, so `python -m app` is PID 1 and gets SIGTERM itself: the drain runs. A shell
+    # form would put /bin/sh first, which passes no signal on.
+    assert args_of(dockerfile, "ENTRYPOINT")[-1] == '["python3", "-m", "app"]'
+    assert not args_of(dockerfile, "CMD"), "a CMD would be appended to python -m app's arguments"
 
 
 def test_healthcheck_probes_a_real_route_without_curl(dockerfile):
