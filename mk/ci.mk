@@ -37,7 +37,7 @@ tools: node_modules/.package-lock.json # Node validators from package-lock.json 
 # are yamllinted by `make lint`, with every other YAML file.
 validate-ci: setup tools # workflows, issue forms, dependabot: schemas, actionlint, zizmor; Jenkinsfile: groovy-lint; Jenkins image: hadolint
 	$(VENV)/bin/hadolint docker/jenkins/Dockerfile
-	$(PY) -m pytest -p no:cacheprovider -q tests/infra/test_ci_workflows.py
+	$(PY) -m pytest -p no:cacheprovider -q tests/infra/test_ci_tools.py
 
 sbom: setup # CycloneDX SBOM of the serving dependencies (what the image ships) -> reports/sbom.json
 	@mkdir -p build reports

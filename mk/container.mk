@@ -93,4 +93,4 @@ e2e: setup image ## build the image, run it read-only and non-root, smoke-test i
 # (each also shown failing on a broken input); the Python-only contracts are in `make test`.
 validate-docker: setup # checkov (Dockerfile), hadolint, compose-spec schema, promtool/amtool on what compose mounts
 	$(VENV)/bin/checkov --quiet --compact --skip-download --framework dockerfile -f docker/Dockerfile
-	$(PY) -m pytest -p no:cacheprovider -q tests/infra/test_docker_image.py tests/infra/test_docker_compose.py
+	$(PY) -m pytest -p no:cacheprovider -q tests/infra/test_dockerfile_tools.py tests/infra/test_compose_tools.py

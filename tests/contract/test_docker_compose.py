@@ -4,7 +4,7 @@ No Docker engine (or registry) is reachable in CI, so the stack cannot be starte
 can be checked without one is checked here: every value that two artifacts must agree on
 (ports, service names, paths, grace periods, image names). The compose-spec schema and real
 `promtool`/`amtool` runs on what the containers would mount are in
-tests/infra/test_docker_compose.py; the wiring, run for real, in tests/e2e.
+tests/infra/test_compose_tools.py; the wiring, run for real, in tests/e2e.
 """
 
 import json

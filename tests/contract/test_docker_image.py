@@ -1,7 +1,7 @@
 """docker/Dockerfile and .dockerignore, held against the app they package (Python only).
 
 The real build and run are in tests/e2e (`make e2e`), hadolint's verdict in
-tests/infra/test_docker_image.py; here every place where the Dockerfile must agree with the
+tests/infra/test_dockerfile_tools.py; here every place where the Dockerfile must agree with the
 app, the Makefile or the lock file is compared with the source, never with a copy.
 """
 

@@ -1,6 +1,6 @@
 """Alertmanager's config held against the rules, the alert bridge and the retraining workflow
 (Python only). amtool checks the config and its routing tree in
-tests/infra/test_monitoring_alertmanager.py."""
+tests/infra/test_alertmanager_tools.py."""
 
 import re
 

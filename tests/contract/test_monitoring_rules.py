@@ -1,7 +1,7 @@
 """Prometheus configs, rules and their promtool tests, held to the project's rules (Python only):
 every alert is complete and has a runbook, fires in one test case and stays silent in
 another; every recording rule has a value check. promtool itself runs in
-tests/infra/test_monitoring_rules.py."""
+tests/infra/test_prometheus_tools.py."""
 
 import re
 
