@@ -1,7 +1,11 @@
+import contextlib
+import os
+import signal
+
 import pytest
 import yaml
 
-from tests.helpers import ROOT
+from tests.helpers import ROOT, STARTED_GROUPS, group_members
 
 
 def pytest_configure(config):
@@ -24,3 +28,21 @@ def compose() -> dict:
 @pytest.fixture(scope="module")
 def services(compose) -> dict:
     return compose["services"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def nothing_outlives_the_suite():
+    """After the last test, no process of any group a helper started may still run.
+
+    Session fixtures are torn down last, after every test's and module's own servers have
+    stopped; under pytest-xdist each worker process checks the groups it started itself. A
+    survivor is killed, so the machine stays clean, and reported as an error of the run.
+    """
+    yield
+    survivors = {}
+    for group in STARTED_GROUPS:
+        if members := group_members(group):
+            survivors.update(members)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(group, signal.SIGKILL)
+    assert not survivors, f"processes outlived the tests that started them: {survivors}"

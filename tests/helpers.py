@@ -3,6 +3,11 @@
 `require_tool` is how every test asks for an external program: on a developer machine a
 missing tool skips the test with its name; under CI (`CI=true`) it fails the test, so a green
 CI run can never hide an artifact that was not really checked.
+
+`start_server` and `stop_server` are how every test runs a long-lived program (gunicorn,
+Prometheus, Alertmanager, the MLflow server, a documented `make run`): each in a process group
+of its own, stopped with SIGTERM as platforms stop it, and killed whole - with a failed test -
+when it does not stop. tests/conftest.py checks after the suite that no group is left.
 """
 
 import contextlib
@@ -54,6 +59,68 @@ def require_tool(name: str) -> str:
     if found:
         return found
     missing(f"required tool '{name}' is not installed")
+
+
+# The process groups this test process started, for the check after the suite (conftest.py).
+STARTED_GROUPS: list[int] = []
+
+
+def start_server(argv: list[str], log_path: Path, **popen_options) -> subprocess.Popen:
+    """Start a long-lived program in a session of its own, its output in `log_path`.
+
+    A new session is a new process group whose id is the program's pid: whatever it starts
+    (gunicorn's workers, an entrypoint's gunicorn) stays in that group, so the group can be
+    checked and, when it must be, killed as a whole.
+    """
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, **popen_options
+        )
+    STARTED_GROUPS.append(proc.pid)
+    return proc
+
+
+def group_members(group: int) -> dict[int, str]:
+    """{pid: command line} of the live processes in process group `group` (Linux's /proc)."""
+    members = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # Fields after the command's closing parenthesis: state, ppid, pgrp, ...
+            state, _ppid, pgrp = stat.read_text().rsplit(")", 1)[1].split()[:3]
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except (OSError, IndexError):
+            continue  # gone while we looked
+        if int(pgrp) == group and state != "Z":  # a zombie is dead, only not yet reaped
+            members[int(stat.parent.name)] = cmdline.replace(b"\0", b" ").decode().strip()
+    return members
+
+
+def stop_server(proc: subprocess.Popen, timeout: float = 30, whole_group: bool = False) -> None:
+    """Stop a server started by `start_server` the way platforms stop one, and make sure it
+    is gone, children included.
+
+    SIGTERM goes to the process we started, as `docker stop` and Kubernetes send it; it hands
+    the stop on to its children (gunicorn's master to its workers). `whole_group` sends it to
+    every process of the group at once, as systemd does: for a program that hands nothing on
+    (the MLflow server, a shell running `make`). Anything still alive after `timeout` is killed
+    and the test fails: a server that does not stop on SIGTERM is a bug worth seeing.
+    """
+    with contextlib.suppress(ProcessLookupError):
+        if whole_group:
+            os.killpg(proc.pid, signal.SIGTERM)
+        else:
+            proc.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=timeout)
+    # The workers leave after their master: give them what is left of the time.
+    while (left := group_members(proc.pid)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if left or proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        pytest.fail(f"still running {timeout}s after SIGTERM, killed: {left}", pytrace=False)
 
 
 class GunicornServer:
@@ -110,15 +177,6 @@ class GunicornServer:
             time.sleep(0.1)
         raise TimeoutError(f"gunicorn not ready after {timeout}s:\n{self.log()}")
 
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)  # quick shutdown: tests have no traffic left
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
 
 @contextlib.contextmanager
 def run_gunicorn(port: int | None = None, workers: int = 2, env: dict | None = None):
@@ -134,16 +192,14 @@ def run_gunicorn(port: int | None = None, workers: int = 2, env: dict | None = N
     )
     environment = {name: value for name, value in environment.items() if value is not None}
     log_path = workdir / "gunicorn.log"
-    with log_path.open("wb") as log_file:
-        proc = subprocess.Popen(
-            gunicorn_command(), cwd=ROOT, env=environment, stdout=log_file, stderr=subprocess.STDOUT
-        )
+    proc = start_server(gunicorn_command(), log_path, cwd=ROOT, env=environment)
     server = GunicornServer(proc, f"http://127.0.0.1:{port}", log_path, workers)
     try:
         server.wait_ready()
         yield server
     finally:
-        server.stop()
+        # Also when the test stopped it itself: then only the check that nothing is left.
+        stop_server(proc)
         shutil.rmtree(workdir, ignore_errors=True)
 
 
@@ -219,8 +275,8 @@ def run_mlflow_server(workdir: Path, backend_store_uri: str, timeout: float = 24
     """A real `mlflow server` on loopback, as `make experiments` starts it; yields its URL.
 
     The first start of a machine installs mlflow into its uv tool environment (.ci/run does
-    that ahead); later starts take seconds. Its own process group, so stopping it stops the
-    web workers it spawns too.
+    that ahead); later starts take seconds. `mlflow server` does not hand SIGTERM on to the
+    web server it starts, so the stop goes to its whole group.
     """
     from ml.experiments import SERVER_ENV, server_command
     from ml.tracking import artifact_location
@@ -233,15 +289,7 @@ def run_mlflow_server(workdir: Path, backend_store_uri: str, timeout: float = 24
     )
     env = {**os.environ, **SERVER_ENV}
     env.pop("MLFLOW_TRACKING_URI", None)
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            command,
-            cwd=workdir,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-            start_new_session=True,
-        )
+    proc = start_server(command, log_path, cwd=workdir, env=env)
     try:
         deadline = time.monotonic() + timeout
         while not answers(f"{url}/health"):
@@ -253,13 +301,7 @@ def run_mlflow_server(workdir: Path, backend_store_uri: str, timeout: float = 24
             time.sleep(0.5)
         yield url
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        stop_server(proc, whole_group=True)
 
 
 def loaded_from_elsewhere(page, origin: str) -> list[str]:

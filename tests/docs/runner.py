@@ -4,8 +4,8 @@
   the doc announces) and each expected output line must appear in stdout+stderr.
 * A long-running server (`make run`, `make demo`, `make experiments`) starts in the
   background, like in a second terminal: the runner waits until it answers, checks the
-  output the doc shows for it as that output arrives, and stops it (Ctrl-C, then kill) when
-  the document ends.
+  output the doc shows for it as that output arrives, and stops it (SIGTERM to all of it, see
+  tests.helpers.stop_server) when the document ends.
 * While a server runs, a command with an expected output is retried for a bounded time until
   the output appears: live systems take a scrape interval or an alert's `for:` to catch up,
   and the doc says so next to the command.
@@ -13,9 +13,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import signal
 import subprocess
 import tempfile
 import time
@@ -24,7 +22,7 @@ from pathlib import Path
 
 from tests.docs.markdown import Command, missing_expectations
 from tests.docs.workspace import Workspace
-from tests.helpers import answers
+from tests.helpers import answers, start_server, stop_server
 
 COMMAND_TIMEOUT = 180  # seconds for one foreground command
 RETRY_WINDOW = 150  # seconds a command against a live server may take to show its output
@@ -147,16 +145,13 @@ class DocumentRun:
             if running.kind is kind:
                 self._stop(running)
         log = Path(tempfile.mkstemp(prefix="doc-test-server-", suffix=".log")[1])
-        with log.open("wb") as sink:
-            proc = subprocess.Popen(
-                ["bash", "-c", self.workspace.remap(command.text)],
-                cwd=self.workspace.path,
-                env=self.workspace.environment(),
-                stdout=sink,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,  # its own process group: Ctrl-C reaches all of it
-            )
+        proc = start_server(
+            ["bash", "-c", self.workspace.remap(command.text)],
+            log,
+            cwd=self.workspace.path,
+            env=self.workspace.environment(),
+            stdin=subprocess.DEVNULL,
+        )
         server = Server(command, kind, proc, log)
         self.servers.append(server)
         deadline = time.monotonic() + SERVER_START
@@ -193,20 +188,14 @@ class DocumentRun:
             time.sleep(1)
 
     def _stop(self, server: Server) -> None:
-        if server.proc.poll() is None:
-            for sig, wait in ((signal.SIGINT, 45), (signal.SIGKILL, 10)):
-                try:
-                    os.killpg(server.proc.pid, sig)
-                except ProcessLookupError:
-                    break
-                try:
-                    server.proc.wait(timeout=wait)
-                    break
-                except subprocess.TimeoutExpired:
-                    continue
         if server in self.servers:
             self.servers.remove(server)
-        server.log.unlink(missing_ok=True)
+        try:
+            # To the whole group, as systemd stops a unit: the shell and `make` in front of
+            # the server hand nothing on.
+            stop_server(server.proc, timeout=60, whole_group=True)
+        finally:
+            server.log.unlink(missing_ok=True)
 
     def stop_servers(self) -> None:
         for server in list(self.servers):

@@ -13,13 +13,21 @@ import subprocess
 import sys
 import textwrap
 import time
-import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT, fake_bin, free_port, require_tool, run_gunicorn
+from tests.helpers import (
+    ROOT,
+    answers,
+    fake_bin,
+    free_port,
+    require_tool,
+    run_gunicorn,
+    start_server,
+    stop_server,
+)
 
 SCRIPTS = ROOT / "scripts"
 APP_NAMESPACE = "lifecycle-lab-dev"
@@ -152,34 +160,24 @@ def run_prometheus(tmp_path: Path, app_port: int, namespace: str):
                 labels: {{namespace: {namespace}, pod: lifecycle-lab-0}}
         """)
     )
-    proc = subprocess.Popen(
+    proc = start_server(
         [
             prometheus,
             f"--config.file={config}",
             f"--storage.tsdb.path={tmp_path / 'tsdb'}",
             f"--web.listen-address=127.0.0.1:{port}",
         ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        tmp_path / "prometheus.log",
     )
     try:
         deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/-/ready", timeout=2):
-                    break
-            except OSError:
-                assert proc.poll() is None, "prometheus exited"
-                assert time.monotonic() < deadline, "prometheus not ready after 60 s"
-                time.sleep(0.2)
+        while not answers(f"http://127.0.0.1:{port}/-/ready"):
+            assert proc.poll() is None, "prometheus exited"
+            assert time.monotonic() < deadline, "prometheus not ready after 60 s"
+            time.sleep(0.2)
         yield port
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_server(proc)
 
 
 @pytest.fixture(scope="module")

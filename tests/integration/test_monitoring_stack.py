@@ -29,7 +29,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.helpers import ROOT, free_port, require_tool, run_gunicorn
+from tests.helpers import (
+    ROOT,
+    free_port,
+    require_tool,
+    run_gunicorn,
+    start_server,
+    stop_server,
+)
 
 PROMETHEUS_DIR = ROOT / "monitoring" / "prometheus"
 ALERTMANAGER_CONFIG = ROOT / "monitoring" / "alertmanager" / "alertmanager.yml"
@@ -61,26 +68,17 @@ def wait_for(what: str, check: Callable[[], object], timeout: float, every: floa
 
 
 class Process:
-    """A started server with its log file; stopped (SIGTERM, then SIGKILL) on exit."""
+    """A started server with its log file (see tests.helpers.start_server)."""
 
     def __init__(self, argv: list[str], workdir: Path, name: str, env: dict | None = None):
         self.log_path = workdir / f"{name}.log"
-        with self.log_path.open("wb") as log:
-            self.proc = subprocess.Popen(
-                argv, cwd=workdir, stdout=log, stderr=subprocess.STDOUT, env=env
-            )
+        self.proc = start_server(argv, self.log_path, cwd=workdir, env=env)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-4000:]
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_server(self.proc)
 
 
 class Prometheus:
