@@ -40,8 +40,7 @@ run: $(call synced,serve api-docs) ## serve the app under gunicorn on $PORT (def
 #               and test-docs, tests/integration (but test_gunicorn.py) by test-integration,
 #               tests/browser by test-browser, tests/e2e by e2e, plus the Ansible converge.
 # Directories rather than markers: `ls tests/contract` shows the fast contracts, and a test
-# that needs promtool or kubectl goes to tests/infra, next to its twin that needs none.
-# tests/contract/test_tiers.py fails when a module runs in neither tier or twice.
+# that needs promtool or kubectl goes to tests/infra, beside its Python-only counterpart.
 # CHECK_PARTS is the one list of the pipeline's stages: .ci/run calls `make check`,
 # `make pipeline` asks `make print-check-parts` for it, and tests/contract/test_ci_contract.py
 # fails when ci.yml or the Jenkinsfile (which fan out into jobs) run a part more or less.
