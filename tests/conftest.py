@@ -5,6 +5,7 @@ import signal
 import pytest
 import yaml
 
+from scripts.loadgen import load_rows
 from tests.helpers import ROOT, STARTED_GROUPS, group_members
 
 
@@ -17,6 +18,13 @@ def pytest_configure(config):
 @pytest.fixture(scope="session")
 def root():
     return ROOT
+
+
+@pytest.fixture
+def predict_body() -> dict:
+    """A valid predict body: the first row of the committed dataset (a fresh copy per test,
+    which may change it)."""
+    return {"features": load_rows(ROOT / "data" / "wine.csv")[0]}
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ import pytest
 
 from app import create_app
 from app.config import Settings
-from scripts.loadgen import load_rows
 from tests.helpers import ROOT
 
 
@@ -53,9 +52,3 @@ def app(make_app):
 @pytest.fixture
 def client(app):
     return app.test_client()
-
-
-@pytest.fixture
-def sample():
-    """A valid predict body: the first row of the committed dataset."""
-    return {"features": load_rows(ROOT / "data" / "wine.csv")[0]}

@@ -61,8 +61,10 @@ def test_without_a_model_the_app_is_alive_but_not_ready(make_app, tmp_path):
     assert answer.get_json()["error"]["code"] == "unavailable"
 
 
-def test_predict_returns_class_probabilities_version_and_request_id(client, sample, app):
-    response = client.post("/api/v1/predict", json=sample, headers={"X-Request-ID": "abc-123"})
+def test_predict_returns_class_probabilities_version_and_request_id(client, predict_body, app):
+    response = client.post(
+        "/api/v1/predict", json=predict_body, headers={"X-Request-ID": "abc-123"}
+    )
     assert response.status_code == 200
     body = response.get_json()
     model = current_model(app)
@@ -75,9 +77,9 @@ def test_predict_returns_class_probabilities_version_and_request_id(client, samp
     schema_of(client, "PredictResponse").validate(body)
 
 
-def test_predict_matches_the_label_of_a_training_row(client, sample):
+def test_predict_matches_the_label_of_a_training_row(client, predict_body):
     # The first row of the wine data is a class_0 wine; the model must get it right.
-    assert client.post("/api/v1/predict", json=sample).get_json()["prediction"] == "class_0"
+    assert client.post("/api/v1/predict", json=predict_body).get_json()["prediction"] == "class_0"
 
 
 def test_a_request_id_is_made_when_missing_or_unsafe(client):

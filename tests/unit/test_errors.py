@@ -1,6 +1,11 @@
-"""Bad input gets a clear JSON error and never a 5xx."""
+"""Bad input gets a clear JSON error and never a 5xx.
+
+What the predict endpoint accepts as JSON is exactly JSON (RFC 8259), read by Flask's
+`request.get_json()` through the app's strict JSON provider: whatever is not JSON is a 400
+naming the body; a number too large for a float gets the schema's 400 naming its field."""
 
 import json
+import math
 
 import pytest
 
@@ -26,9 +31,9 @@ def error_of(response):
         (lambda b: b.pop("features"), "features"),
     ],
 )
-def test_schema_errors_are_400_naming_the_field(client, sample, mutate, field):
-    mutate(sample)
-    response = client.post("/api/v1/predict", json=sample)
+def test_schema_errors_are_400_naming_the_field(client, predict_body, mutate, field):
+    mutate(predict_body)
+    response = client.post("/api/v1/predict", json=predict_body)
     assert response.status_code == 400
     error = error_of(response)
     assert error["code"] == "invalid_request"
@@ -43,51 +48,31 @@ def test_a_body_that_is_not_an_object_is_400(client, raw):
     assert error_of(response)["field"] in {"body", "features"}
 
 
-@pytest.mark.parametrize("raw", ["{", '{"features": NaN}', '{"features": {"alcohol": Infinity}}'])
-def test_invalid_json_is_400(client, raw):
-    response = client.post("/api/v1/predict", data=raw, content_type="application/json")
-    assert response.status_code == 400
-    assert "JSON" in error_of(response)["message"]
-
-
-def test_non_json_is_415(client, sample):
-    response = client.post("/api/v1/predict", data=json.dumps(sample), content_type="text/plain")
+def test_non_json_is_415(client, predict_body):
+    response = client.post(
+        "/api/v1/predict", data=json.dumps(predict_body), content_type="text/plain"
+    )
     assert response.status_code == 415
     assert error_of(response)["code"] == "unsupported_media_type"
 
 
-def test_oversize_body_is_413(make_app, sample):
-    client = make_app(max_body_bytes=1024).test_client()
-    sample["padding"] = "x" * 2048
-    response = client.post("/api/v1/predict", json=sample)
-    assert response.status_code == 413
-    assert error_of(response)["code"] == "payload_too_large"
-
-
-def test_the_body_limit_is_exact(make_app, sample):
+def test_a_body_over_the_limit_is_413_and_the_limit_is_exact(make_app, predict_body):
     # A body of exactly MAX_BODY_BYTES is read; one byte more is refused before reading.
-    body = json.dumps(sample).encode()
+    body = json.dumps(predict_body).encode()
     client = make_app(max_body_bytes=len(body)).test_client()
     ok = client.post("/api/v1/predict", data=body, content_type="application/json")
     assert ok.status_code == 200
     over = client.post("/api/v1/predict", data=body + b" ", content_type="application/json")
     assert over.status_code == 413
+    assert error_of(over)["code"] == "payload_too_large"
 
 
-def test_media_type_parameters_and_case_are_accepted(client, sample):
+def test_media_type_parameters_and_case_are_accepted(client, predict_body):
     for content_type in ("application/json; charset=utf-8", "Application/JSON"):
         response = client.post(
-            "/api/v1/predict", data=json.dumps(sample), content_type=content_type
+            "/api/v1/predict", data=json.dumps(predict_body), content_type=content_type
         )
         assert response.status_code == 200, content_type
-
-
-def test_a_body_that_is_not_utf8_is_400(client):
-    response = client.post(
-        "/api/v1/predict", data=b'{"features": "\xff"}', content_type="application/json"
-    )
-    assert response.status_code == 400
-    assert error_of(response)["field"] == "body"
 
 
 def test_unknown_route_is_404(client):
@@ -116,8 +101,44 @@ def test_an_unexpected_exception_is_a_json_500_without_traceback(make_app):
     assert "secret" not in error["message"] and "Traceback" not in response.get_data(as_text=True)
 
 
-def test_an_overflowing_number_is_400_not_infinity(client, sample):
-    raw = json.dumps(sample).replace(str(sample["features"]["proline"]), "1e400")
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"features": NaN}',
+        '{"features": -Infinity}',
+        '{"features": {"alcohol": 1} trailing',
+        "[" * 1100 + "]" * 1100,  # deeper than the parser's recursion limit
+        "",
+        "\udcff",  # a lone surrogate, sent as the bytes Python's "surrogateescape" makes
+    ],
+    ids=["NaN", "-Infinity", "trailing", "deep", "empty", "not-utf8"],
+)
+def test_a_body_that_is_not_json_is_a_400_naming_the_body(client, raw):
+    data = raw.encode("utf-8", "surrogateescape")
+    response = client.post("/api/v1/predict", data=data, content_type="application/json")
+    assert response.status_code == 400
+    error = error_of(response)
+    assert error["field"] == "body" and error["message"].startswith("body is not valid JSON")
+
+
+@pytest.mark.parametrize("number", ["1e400", "-1e400"])
+def test_a_number_too_large_for_a_float_gets_the_schema_error_naming_its_field(
+    client, predict_body, number
+):
+    features = dict(predict_body["features"], alcohol=math.pi)
+    raw = json.dumps({"features": features}).replace(repr(math.pi), number)
     response = client.post("/api/v1/predict", data=raw, content_type="application/json")
     assert response.status_code == 400
-    assert error_of(response)["field"] == "features.proline"
+    assert error_of(response)["field"] == "features.alcohol"
+
+
+def test_the_chaos_endpoints_read_json_the_same_strict_way(client):
+    response = client.post("/chaos/errors", data='{"rate": NaN}', content_type="application/json")
+    assert response.status_code == 400
+    assert error_of(response)["field"] == "body"
+
+
+def test_the_400_says_what_is_wrong_with_the_json(client):
+    for raw, reason in [('{"features": NaN}', "NaN"), ("{", "Expecting property name")]:
+        response = client.post("/api/v1/predict", data=raw, content_type="application/json")
+        assert reason in response.get_json()["error"]["message"], raw

@@ -46,11 +46,11 @@ def test_request_counter_uses_the_url_rule_not_the_raw_path(client):
     assert not any("123" in str(labels) for _, labels in after)
 
 
-def test_prediction_metrics_count_class_confidence_and_input_bins(client, sample, app):
+def test_prediction_metrics_count_class_confidence_and_input_bins(client, predict_body, app):
     model = app.extensions[EXTENSION].model
     before = scrape(client)
     for _ in range(3):
-        prediction = client.post("/api/v1/predict", json=sample).get_json()["prediction"]
+        prediction = client.post("/api/v1/predict", json=predict_body).get_json()["prediction"]
     after = scrape(client)
     version = model.version
     assert added(before, after, "model_predictions_total", predicted_class=prediction) == 3
@@ -59,7 +59,7 @@ def test_prediction_metrics_count_class_confidence_and_input_bins(client, sample
     assert len(bins) == 10 * len(model.feature_names)  # every bin exists, even at 0
     assert added(before, after, "model_input_bin_total") == 3 * len(model.feature_names)
     first = model.feature_names[0]
-    expected_bin = str(model.bin_of(0, sample["features"][first]))
+    expected_bin = str(model.bin_of(0, predict_body["features"][first]))
     assert added(before, after, "model_input_bin_total", feature=first, bin=expected_bin) == 3
 
 

@@ -33,8 +33,8 @@ def test_any_json_document(client, body):
 
 @FUZZ
 @given(data=st.data())
-def test_a_valid_body_with_one_feature_broken(client, sample, data):
-    features = dict(sample["features"])
+def test_a_valid_body_with_one_feature_broken(client, predict_body, data):
+    features = dict(predict_body["features"])
     name = data.draw(st.sampled_from(sorted(features)))
     action = data.draw(st.sampled_from(["replace", "delete", "rename"]))
     if action == "replace":
