@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from app.observability import children_of
-from scripts.launch import ROOT, free_port, gunicorn_command, gunicorn_env
+from scripts.launch import ROOT, free_port, gunicorn_command, gunicorn_env, wait_until_up
 
 VENV_BIN = Path(sys.executable).parent
 
@@ -291,14 +291,9 @@ def run_mlflow_server(workdir: Path, backend_store_uri: str, timeout: float = 24
     env.pop("MLFLOW_TRACKING_URI", None)
     proc = start_server(command, log_path, cwd=workdir, env=env)
     try:
-        deadline = time.monotonic() + timeout
-        while not answers(f"{url}/health"):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(
-                    f"mlflow server did not answer on {url} (exit {proc.poll()}):\n"
-                    + log_path.read_text(errors="replace")[-3000:]
-                )
-            time.sleep(0.5)
+        if problem := wait_until_up(f"{url}/health", proc, timeout):
+            log = log_path.read_text(errors="replace")[-3000:]
+            raise AssertionError(f"mlflow server on {url} {problem}:\n{log}")
         yield url
     finally:
         stop_server(proc, whole_group=True)

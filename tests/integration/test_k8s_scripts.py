@@ -11,8 +11,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import textwrap
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -20,14 +18,12 @@ import pytest
 
 from tests.helpers import (
     ROOT,
-    answers,
     fake_bin,
     free_port,
     require_tool,
     run_gunicorn,
-    start_server,
-    stop_server,
 )
+from tests.integration.test_monitoring_stack import run_prometheus
 
 SCRIPTS = ROOT / "scripts"
 APP_NAMESPACE = "lifecycle-lab-dev"
@@ -144,40 +140,19 @@ def test_kind_down_stops_recorded_port_forwards_but_nothing_else(tmp_path):
 
 
 @contextmanager
-def run_prometheus(tmp_path: Path, app_port: int, namespace: str):
+def prometheus_scraping(app_port: int, namespace: str):
     """Prometheus scraping the app every second, labelled as kubernetes_sd would label it."""
-    prometheus = require_tool("prometheus")
+    target = {
+        "targets": [f"127.0.0.1:{app_port}"],
+        "labels": {"namespace": namespace, "pod": "lifecycle-lab-0"},
+    }
+    config = {
+        "global": {"scrape_interval": "1s"},
+        "scrape_configs": [{"job_name": "lifecycle-lab", "static_configs": [target]}],
+    }
     port = free_port()
-    config = tmp_path / "prometheus.yml"
-    config.write_text(
-        textwrap.dedent(f"""\
-        global:
-          scrape_interval: 1s
-        scrape_configs:
-          - job_name: lifecycle-lab
-            static_configs:
-              - targets: ["127.0.0.1:{app_port}"]
-                labels: {{namespace: {namespace}, pod: lifecycle-lab-0}}
-        """)
-    )
-    proc = start_server(
-        [
-            prometheus,
-            f"--config.file={config}",
-            f"--storage.tsdb.path={tmp_path / 'tsdb'}",
-            f"--web.listen-address=127.0.0.1:{port}",
-        ],
-        tmp_path / "prometheus.log",
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while not answers(f"http://127.0.0.1:{port}/-/ready"):
-            assert proc.poll() is None, "prometheus exited"
-            assert time.monotonic() < deadline, "prometheus not ready after 60 s"
-            time.sleep(0.2)
+    with run_prometheus(config, port):
         yield port
-    finally:
-        stop_server(proc)
 
 
 @pytest.fixture(scope="module")
@@ -202,7 +177,7 @@ def smoke(tmp_path, app_server, prometheus_port, wait_seconds: int, ready: str =
 
 @pytest.mark.integration
 def test_k8s_smoke_passes_against_a_serving_and_scraped_app(tmp_path, app_server):
-    with run_prometheus(tmp_path, int(app_server.url.rsplit(":", 1)[1]), APP_NAMESPACE) as port:
+    with prometheus_scraping(int(app_server.url.rsplit(":", 1)[1]), APP_NAMESPACE) as port:
         result = smoke(tmp_path, app_server, port, wait_seconds=60)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
@@ -217,7 +192,7 @@ def test_k8s_smoke_passes_against_a_serving_and_scraped_app(tmp_path, app_server
 @pytest.mark.integration
 def test_k8s_smoke_fails_when_prometheus_does_not_scrape_the_namespace(tmp_path, app_server):
     app_port = int(app_server.url.rsplit(":", 1)[1])
-    with run_prometheus(tmp_path, app_port, "some-other-namespace") as port:
+    with prometheus_scraping(app_port, "some-other-namespace") as port:
         result = smoke(tmp_path, app_server, port, wait_seconds=3)
     assert result.returncode == 1
     assert "FAILED: Prometheus: 0 of 1 pods up as job lifecycle-lab" in result.stderr

@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -29,6 +28,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from scripts.launch import wait_until_up
 from tests.helpers import (
     ROOT,
     free_port,
@@ -67,24 +67,24 @@ def wait_for(what: str, check: Callable[[], object], timeout: float, every: floa
     )
 
 
-class Process:
-    """A started server with its log file (see tests.helpers.start_server)."""
-
-    def __init__(self, argv: list[str], workdir: Path, name: str, env: dict | None = None):
-        self.log_path = workdir / f"{name}.log"
-        self.proc = start_server(argv, self.log_path, cwd=workdir, env=env)
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")[-4000:]
-
-    def stop(self) -> None:
-        stop_server(self.proc)
+@contextlib.contextmanager
+def serving(name: str, argv: list[str], workdir: Path, ready_url: str = "", env=None):
+    """Run `argv` in `workdir` as a server until the block ends, once `ready_url` (if any)
+    answers 200; a server that never does fails the test with its log."""
+    log_path = workdir / f"{name}.log"
+    proc = start_server(argv, log_path, cwd=workdir, env=env)
+    try:
+        if ready_url and (problem := wait_until_up(ready_url, proc, timeout=30)):
+            log = log_path.read_text(errors="replace")[-4000:]
+            raise AssertionError(f"{name} {problem}:\n{log}")
+        yield
+    finally:
+        stop_server(proc)
 
 
 class Prometheus:
-    def __init__(self, url: str, process: Process):
+    def __init__(self, url: str):
         self.url = url
-        self.process = process
 
     def query(self, promql: str) -> list[dict]:
         answer = http_json(f"{self.url}/api/v1/query?" + urllib.parse.urlencode({"query": promql}))
@@ -119,34 +119,19 @@ def prometheus_test_config(app_port: int, prometheus_port: int, alertmanager_por
 
 @contextlib.contextmanager
 def run_prometheus(config: dict, port: int):
-    workdir = Path(tempfile.mkdtemp(prefix="lifecycle-lab-prometheus-"))
-    (workdir / "prometheus.yml").write_text(yaml.safe_dump(config))
-    process = Process(
-        [
+    """Prometheus on loopback `port` with `config`; yields a Prometheus to query."""
+    url = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory(prefix="lifecycle-lab-prometheus-") as name:
+        workdir = Path(name)
+        (workdir / "prometheus.yml").write_text(yaml.safe_dump(config))
+        argv = [
             require_tool("prometheus"),
             f"--config.file={workdir / 'prometheus.yml'}",
             f"--storage.tsdb.path={workdir / 'data'}",
             f"--web.listen-address=127.0.0.1:{port}",
-        ],
-        workdir,
-        "prometheus",
-    )
-    prometheus = Prometheus(f"http://127.0.0.1:{port}", process)
-    try:
-        wait_for(
-            "Prometheus ready",
-            lambda: (
-                process.proc.poll() is None
-                and urllib.request.urlopen(f"{prometheus.url}/-/ready", timeout=2).status == 200
-            ),
-            timeout=30,
-        )
-        yield prometheus
-    except AssertionError:
-        raise AssertionError(f"Prometheus failed:\n{process.log()}") from None
-    finally:
-        process.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
+        ]
+        with serving("prometheus", argv, workdir, ready_url=f"{url}/-/ready"):
+            yield Prometheus(url)
 
 
 def alertmanager_test_config(webhook_urls: dict[str, str]) -> dict:
@@ -167,37 +152,21 @@ def alertmanager_test_config(webhook_urls: dict[str, str]) -> dict:
 @contextlib.contextmanager
 def run_alertmanager(config: dict, port: int, chat_url: str):
     """Alertmanager in a temp working directory that holds secrets/chat-webhook-url."""
-    workdir = Path(tempfile.mkdtemp(prefix="lifecycle-lab-alertmanager-"))
-    (workdir / "secrets").mkdir()
-    (workdir / "secrets" / "chat-webhook-url").write_text(chat_url)
-    (workdir / "alertmanager.yml").write_text(yaml.safe_dump(config))
-    process = Process(
-        [
+    url = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory(prefix="lifecycle-lab-alertmanager-") as name:
+        workdir = Path(name)
+        (workdir / "secrets").mkdir()
+        (workdir / "secrets" / "chat-webhook-url").write_text(chat_url)
+        (workdir / "alertmanager.yml").write_text(yaml.safe_dump(config))
+        argv = [
             require_tool("prometheus-alertmanager"),
             f"--config.file={workdir / 'alertmanager.yml'}",
             f"--storage.path={workdir / 'data'}",
             f"--web.listen-address=127.0.0.1:{port}",
             "--cluster.listen-address=",
-        ],
-        workdir,
-        "alertmanager",
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(
-            "Alertmanager ready",
-            lambda: (
-                process.proc.poll() is None
-                and urllib.request.urlopen(f"{url}/-/ready", timeout=2).status == 200
-            ),
-            timeout=30,
-        )
-        yield url
-    except AssertionError:
-        raise AssertionError(f"Alertmanager failed:\n{process.log()}") from None
-    finally:
-        process.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
+        ]
+        with serving("alertmanager", argv, workdir, ready_url=f"{url}/-/ready"):
+            yield url
 
 
 class Inbox:
@@ -298,28 +267,25 @@ def stack():
     require_tool("promtool")  # fail early and clearly in CI when the apt package is missing
     chat, github = Inbox(), Inbox(status=204)
     prometheus_port, alertmanager_port, bridge_port = free_port(), free_port(), free_port()
-    workdir = Path(tempfile.mkdtemp(prefix="lifecycle-lab-bridge-"))
-    bridge = Process(
-        [
-            sys.executable,
-            str(ROOT / "scripts" / "alert_bridge.py"),
-            "--listen",
-            f"127.0.0.1:{bridge_port}",
-        ],
-        workdir,
-        "bridge",
-        env={
-            **os.environ,
-            "GITHUB_API_URL": github.url,
-            "GITHUB_TOKEN": "test-token",
-            "GITHUB_REPOSITORY": "student/lifecycle-lab",
-        },
-    )
+    bridge_argv = [
+        sys.executable,
+        str(ROOT / "scripts" / "alert_bridge.py"),
+        "--listen",
+        f"127.0.0.1:{bridge_port}",
+    ]
+    bridge_env = {
+        **os.environ,
+        "GITHUB_API_URL": github.url,
+        "GITHUB_TOKEN": "test-token",
+        "GITHUB_REPOSITORY": "student/lifecycle-lab",
+    }
     am_config = alertmanager_test_config(
         {"retrain-bridge": f"http://127.0.0.1:{bridge_port}/alerts"}
     )
     try:
         with (
+            tempfile.TemporaryDirectory(prefix="lifecycle-lab-bridge-") as bridge_dir,
+            serving("bridge", bridge_argv, Path(bridge_dir), env=bridge_env),
             run_gunicorn(workers=2, env={"CHAOS_ENABLED": "true", "APP_ENV": "development"}) as app,
             run_alertmanager(am_config, alertmanager_port, f"{chat.url}/chat") as am_url,
         ):
@@ -328,10 +294,8 @@ def stack():
             with run_prometheus(config, prometheus_port) as prometheus:
                 yield Stack(app, prometheus, am_url, chat, github)
     finally:
-        bridge.stop()
         chat.close()
         github.close()
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def wait_for_inputs(prometheus: Prometheus, at_least: int) -> None:
