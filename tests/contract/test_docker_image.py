@@ -46,16 +46,6 @@ def env_of(dockerfile) -> dict[str, str]:
     return env
 
 
-def test_parser_sees_what_the_file_says():
-    sample = "FROM a AS b\n# note\nRUN x \\\n    && y\nENV A=1 \\\n    B=2\nUSER 1:1\n"
-    assert instructions(sample) == [
-        ("FROM", "a AS b"),
-        ("RUN", "x      && y"),
-        ("ENV", "A=1      B=2"),
-        ("USER", "1:1"),
-    ]
-
-
 def test_multi_stage_with_the_base_image_as_build_argument(dockerfile):
     assert dockerfile[0][0] == "ARG" and dockerfile[0][1].startswith("PYTHON_IMAGE=")
     froms = args_of(dockerfile, "FROM")

@@ -6,18 +6,11 @@ import re
 
 import yaml
 
+from scripts import alert_bridge as bridge
+from tests.contract.test_monitoring_rules import ALERTS
 from tests.helpers import ROOT
 
 CONFIG = ROOT / "monitoring" / "alertmanager" / "alertmanager.yml"
-RULE_FILES = sorted((ROOT / "monitoring" / "prometheus" / "rules").glob("*.yml"))
-
-
-def rule_alerts():
-    for path in RULE_FILES:
-        for group in yaml.safe_load(path.read_text())["groups"]:
-            for rule in group["rules"]:
-                if "alert" in rule:
-                    yield rule
 
 
 def test_every_rule_alert_is_routed_by_its_severity():
@@ -29,11 +22,11 @@ def test_every_rule_alert_is_routed_by_its_severity():
         for matcher in route.get("matchers", [])
         if matcher.startswith("severity=")
     }
-    assert {rule["labels"]["severity"] for rule in rule_alerts()} == routed
+    assert {rule["labels"]["severity"] for rule in ALERTS} == routed
 
 
 def test_alert_names_in_the_config_exist_in_the_rules():
-    names = {rule["alert"] for rule in rule_alerts()}
+    names = {rule["alert"] for rule in ALERTS}
     mentioned = set(re.findall(r"alertname[!=~]+\"([^\"]+)\"", CONFIG.read_text()))
     for pattern in mentioned:
         for name in pattern.split("|"):
@@ -42,7 +35,7 @@ def test_alert_names_in_the_config_exist_in_the_rules():
 
 def test_inhibition_sources_carry_the_label_it_compares():
     config = yaml.safe_load(CONFIG.read_text())
-    by_name = {rule["alert"]: rule for rule in rule_alerts()}
+    by_name = {rule["alert"]: rule for rule in ALERTS}
     for inhibit in config["inhibit_rules"]:
         [source] = inhibit["source_matchers"]
         for name in re.search(r'"(.+)"', source).group(1).split("|"):
@@ -52,11 +45,6 @@ def test_inhibition_sources_carry_the_label_it_compares():
 
 
 def test_the_drift_receiver_posts_to_the_bridge():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("bridge", ROOT / "scripts" / "alert_bridge.py")
-    bridge = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bridge)
     config = yaml.safe_load(CONFIG.read_text())
     [receiver] = [r for r in config["receivers"] if r["name"] == "retrain-bridge"]
     assert receiver["webhook_configs"][0]["url"] == f"http://{bridge.DEFAULT_LISTEN}/alerts"

@@ -1,11 +1,9 @@
 """scripts/loadgen.py: the traffic it sends has the shape the monitoring expects."""
 
 import bisect
-import importlib.util
 import io
 import json
 import math
-import sys
 import threading
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -13,12 +11,8 @@ from typing import ClassVar
 
 import pytest
 
+from scripts import loadgen
 from tests.helpers import ROOT, free_port
-
-spec = importlib.util.spec_from_file_location("loadgen", ROOT / "scripts" / "loadgen.py")
-loadgen = importlib.util.module_from_spec(spec)
-sys.modules["loadgen"] = loadgen  # dataclasses look their module up there
-spec.loader.exec_module(loadgen)
 
 ROWS = loadgen.load_rows(ROOT / "data" / "wine.csv")
 

@@ -1,8 +1,6 @@
 """scripts/alert_bridge.py against a fake GitHub API on loopback."""
 
-import importlib.util
 import json
-import sys
 import threading
 import urllib.error
 import urllib.request
@@ -11,12 +9,8 @@ from typing import ClassVar
 
 import pytest
 
-from tests.helpers import ROOT, free_port
-
-spec = importlib.util.spec_from_file_location("alert_bridge", ROOT / "scripts" / "alert_bridge.py")
-bridge = importlib.util.module_from_spec(spec)
-sys.modules["alert_bridge"] = bridge
-spec.loader.exec_module(bridge)
+from scripts import alert_bridge as bridge
+from tests.helpers import free_port
 
 
 def drift_notification(status="firing", alertname="ModelInputDrift"):
