@@ -102,7 +102,7 @@ def stop_server(proc: subprocess.Popen, timeout: float = 30, whole_group: bool =
     SIGTERM goes to the process we started, as `docker stop` and Kubernetes send it; it hands
     the stop on to its children (gunicorn's master to its workers). `whole_group` sends it to
     every process of the group at once, as systemd does: for a program that hands nothing on
-    (the MLflow server, a shell running `make`). Anything still alive after `timeout` is killed
+    (a shell in front of `make`). Anything still alive after `timeout` is killed
     and the test fails: a server that does not stop on SIGTERM is a bug worth seeing.
     """
     with contextlib.suppress(ProcessLookupError):
@@ -275,8 +275,8 @@ def run_mlflow_server(workdir: Path, backend_store_uri: str, timeout: float = 24
     """A real `mlflow server` on loopback, as `make experiments` starts it; yields its URL.
 
     The first start of a machine installs mlflow into its uv tool environment (.ci/run does
-    that ahead); later starts take seconds. `mlflow server` does not hand SIGTERM on to the
-    web server it starts, so the stop goes to its whole group.
+    that ahead); later starts take seconds. `mlflow server` hands SIGTERM on to the web server
+    it starts, which stop_server then checks.
     """
     from ml.experiments import SERVER_ENV, server_command
     from ml.tracking import artifact_location
@@ -296,7 +296,7 @@ def run_mlflow_server(workdir: Path, backend_store_uri: str, timeout: float = 24
             raise AssertionError(f"mlflow server on {url} {problem}:\n{log}")
         yield url
     finally:
-        stop_server(proc, whole_group=True)
+        stop_server(proc)
 
 
 def loaded_from_elsewhere(page, origin: str) -> list[str]:
