@@ -211,7 +211,7 @@ def test_a_bad_setting_stops_the_start_naming_the_variable(variable, value, tmp_
     env = {**os.environ, "HOST": "127.0.0.1", "TMPDIR": str(tmp_path), variable: value}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     started = subprocess.run(
-        gunicorn_command(),
+        gunicorn_command(),  # how every start of the service is made
         cwd=ROOT,
         env=env,
         capture_output=True,
