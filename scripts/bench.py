@@ -80,6 +80,7 @@ def server_env(name: str, port: int, workdir: Path, workers: int, **settings: st
         workdir / f"metrics-{name}",
         APP_ENV="production",
         LOG_LEVEL="INFO",
+        DRAIN_SECONDS="0",  # nothing balances load here: stop as soon as asked
         WEB_CONCURRENCY=str(workers),
         **settings,
     )
@@ -184,7 +185,7 @@ def generation(number, workdir, args, names) -> dict[str, list[tuple[float, floa
         return results
     finally:
         for server in servers:
-            server.send_signal(signal.SIGINT)
+            server.send_signal(signal.SIGTERM)  # the graceful stop, as a platform stops one
         for server in servers:
             server.wait(timeout=30)
 

@@ -188,7 +188,8 @@ def run_gunicorn(port: int | None = None, workers: int = 2, env: dict | None = N
     environment = gunicorn_env(
         port,
         workdir / "metrics",
-        **{"WEB_CONCURRENCY": str(workers), "DRAIN_SECONDS": "1", **(env or {})},
+        # No load balancer to wait for: the tests that drain set DRAIN_SECONDS themselves.
+        **{"WEB_CONCURRENCY": str(workers), "DRAIN_SECONDS": "0", **(env or {})},
     )
     environment = {name: value for name, value in environment.items() if value is not None}
     log_path = workdir / "gunicorn.log"
