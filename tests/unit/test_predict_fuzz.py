@@ -1,4 +1,4 @@
-"""Thousands of malformed bodies against /api/v1/predict: zero 5xx, always the error shape."""
+"""Two thousand malformed bodies against /api/v1/predict: zero 5xx, always the error shape."""
 
 import json
 
@@ -13,7 +13,7 @@ json_values = st.recursive(
     max_leaves=12,
 )
 FUZZ = settings(
-    max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=800, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 
 
