@@ -20,7 +20,6 @@ from tests.helpers import ROOT, probe_app, require_tool
 from tests.infra.test_ansible import INVENTORIES, PLAYBOOK, ansible_env
 
 ROLES = ROOT / "ansible" / "roles"
-FAKE_PACKAGE_DIR = "/opt/lifecycle-lab/venv/lib/python3.11/site-packages/app"
 
 # Renders the three templates the way the roles do, into DEST on this machine.
 RENDER_PLAYBOOK = """
@@ -28,8 +27,6 @@ RENDER_PLAYBOOK = """
   hosts: lifecycle_lab[0]
   gather_facts: false
   become: false
-  vars:
-    app_service_package_dir: {stdout: "%(package_dir)s"}
   tasks:
     - name: Load the role defaults with their normal precedence
       ansible.builtin.include_role:
@@ -62,7 +59,7 @@ def rendered(request, tmp_path_factory):
         (roles / role / "defaults").symlink_to(ROLES / role / "defaults")
     playbook = work / "render.yml"
     playbook.write_text(
-        RENDER_PLAYBOOK % {"package_dir": FAKE_PACKAGE_DIR, "roles": ROLES, "dest": work}
+        RENDER_PLAYBOOK % {"roles": ROLES, "dest": work}
     )
     result = subprocess.run(
         [tool, "-i", f"ansible/inventories/{request.param}", str(playbook),
@@ -160,10 +157,13 @@ def test_unit_is_hardened(rendered):
     assert metrics_dir.removeprefix("/run/") in runtime_dirs
 
 
-def test_unit_starts_the_gunicorn_settings_shipped_in_the_wheel(rendered):
-    exec_start = unit_settings(rendered["unit"])["ExecStart"][0].split()
-    assert exec_start[1:3] == ["--config", f"{FAKE_PACKAGE_DIR}/gunicorn.conf.py"]
-    assert exec_start[-1] == "app:create_app()"
+def test_unit_starts_the_server_from_the_venv_and_stops_it_by_its_drain(rendered):
+    settings = unit_settings(rendered["unit"])
+    python, *arguments = settings["ExecStart"][0].split()
+    assert python.endswith("/venv/bin/python") and arguments == ["-m", "app"]  # the wheel's
+    # SIGTERM to python -m app alone (it drains, then stops gunicorn), and gunicorn, its
+    # child, may tell systemd it is ready.
+    assert settings["KillMode"] == ["mixed"] and settings["NotifyAccess"] == ["all"]
 
 
 def test_readiness_path_of_the_rollout_is_an_app_route(rendered):
