@@ -58,9 +58,7 @@ def rendered(request, tmp_path_factory):
         (roles / role / "tasks" / "noop.yml").write_text("[]\n")
         (roles / role / "defaults").symlink_to(ROLES / role / "defaults")
     playbook = work / "render.yml"
-    playbook.write_text(
-        RENDER_PLAYBOOK % {"roles": ROLES, "dest": work}
-    )
+    playbook.write_text(RENDER_PLAYBOOK % {"roles": ROLES, "dest": work})
     result = subprocess.run(
         [tool, "-i", f"ansible/inventories/{request.param}", str(playbook),
          "-e", "ansible_connection=local", "-e", f"ansible_python_interpreter={sys.executable}",
