@@ -35,7 +35,9 @@ def server_command(
     backend_store_uri: str, artifacts: str | None, host: str, port: int
 ) -> list[str]:
     command = mlflow_command("server", "--backend-store-uri", backend_store_uri)
-    command += ["--host", host, "--port", str(port)]
+    # One worker: the UI serves one student. MLflow's default, four, is four processes that
+    # each import MLflow, and under load they were still starting when a stop came and hung it.
+    command += ["--host", host, "--port", str(port), "--workers", "1"]
     if artifacts:  # where runs that the server itself creates keep their files
         command += ["--artifacts-destination", artifacts]
     return command
