@@ -153,6 +153,11 @@ class ProcessTreeCollector:
     and multiprocess mode does not register it at all; the container, VM or pod uses what
     the whole tree uses. Read from /proc; the scrape is served by a worker, whose parent is
     the master.
+
+    CPU is a counter, so it must never go down: a worker that exits (a restart, a crash, a
+    max_requests recycle) takes its CPU time out of the live processes' sum. The kernel adds
+    it to its parent's cutime and cstime once the parent has reaped it, so the master's own
+    times plus its children's times plus the live workers' times only ever grow.
     """
 
     def collect(self):
@@ -166,10 +171,14 @@ class ProcessTreeCollector:
                 continue
             # stat fields (1-based, as in proc(5)): 14 utime, 15 stime, 24 rss
             cpu += (int(fields[11]) + int(fields[12])) / _TICKS
+            if pid == master:  # 16 cutime, 17 cstime: the workers that exited (reaped)
+                cpu += (int(fields[13]) + int(fields[14])) / _TICKS
             rss += int(fields[21]) * _PAGE
             fds += len(os.listdir(f"/proc/{pid}/fd"))
         start = _boot_time() + int(_stat_fields(master)[19]) / _TICKS
-        yield CounterMetricFamily("process_cpu_seconds", "CPU time, master and workers", cpu)
+        yield CounterMetricFamily(
+            "process_cpu_seconds", "CPU time, master and workers, exited workers included", cpu
+        )
         yield GaugeMetricFamily("process_resident_memory_bytes", "Memory, master and workers", rss)
         yield GaugeMetricFamily("process_open_fds", "Open file descriptors, all processes", fds)
         yield GaugeMetricFamily("process_start_time_seconds", "Master's start (unix time)", start)

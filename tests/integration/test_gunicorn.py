@@ -204,6 +204,35 @@ def test_every_metric_and_label_of_the_contract(predict_body):
     assert families["process_cpu_seconds"].samples[0].value > 0
 
 
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of one live process, from /proc/<pid>/stat (fields 14 and 15)."""
+    raw = open(f"/proc/{pid}/stat").read()
+    fields = raw[raw.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_cpu_seconds_do_not_go_down_when_a_worker_is_killed(predict_body):
+    """A killed worker's CPU time stays in process_cpu_seconds_total (a counter: a decrease
+    would read as a reset, and rate() would draw a false spike)."""
+    with run_gunicorn(workers=2) as server:
+        victim, _ = server.worker_pids()
+        with server.only_worker(victim):  # the victim spends CPU that must not be lost
+            for _ in range(20):
+                send(server.url, [("POST", "/api/v1/predict", predict_body)] * 100)
+                if cpu_seconds(victim) >= 1.0:
+                    break
+        assert cpu_seconds(victim) >= 1.0, "the victim worker did not get busy enough"
+        before = scrape(server.url)["process_cpu_seconds"].samples[0].value
+        os.kill(victim, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while len(pids := server.worker_pids()) != 2 or victim in pids:
+            assert time.monotonic() < deadline, f"no new worker replaced {victim}: {pids}"
+            time.sleep(0.2)
+        server.wait_ready()
+        after = scrape(server.url)["process_cpu_seconds"].samples[0].value
+    assert after >= before, f"process_cpu_seconds_total went down: {before} -> {after}"
+
+
 @pytest.mark.parametrize(
     ("variable", "value"), [("PORT", "eighty"), ("WEB_CONCURRENCY", "0"), ("APP_ENV", "prod")]
 )
