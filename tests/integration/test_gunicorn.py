@@ -7,6 +7,7 @@ import signal
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -206,7 +207,7 @@ def test_every_metric_and_label_of_the_contract(predict_body):
 
 def cpu_seconds(pid: int) -> float:
     """utime + stime of one live process, from /proc/<pid>/stat (fields 14 and 15)."""
-    raw = open(f"/proc/{pid}/stat").read()
+    raw = Path(f"/proc/{pid}/stat").read_text()
     fields = raw[raw.rindex(")") + 2 :].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
