@@ -41,7 +41,7 @@ def test_inhibition_sources_carry_the_label_it_compares():
         for name in re.search(r'"(.+)"', source).group(1).split("|"):
             # `job` comes from the expression: the up{job=...} selector (or absent()'s labels)
             assert 'job="lifecycle-lab"' in by_name[name]["expr"]
-        assert inhibit["equal"] == ["job"]
+        assert inhibit["equal"] == ["job", "namespace"]
 
 
 def test_the_drift_receiver_posts_to_the_bridge():
