@@ -45,7 +45,44 @@ def test_every_alert_is_complete(alert):
     assert alert["labels"]["severity"] in SEVERITIES
     for key in ("summary", "description", "runbook_url"):
         assert alert["annotations"].get(key, "").strip(), f"{alert['alert']}: no {key}"
-    assert alert["annotations"]["runbook_url"] == f"docs/runbooks/{alert['alert']}.md"
+    assert alert["annotations"]["runbook_url"] == runbook_url_template(alert["alert"])
+
+
+# Runbook links are absolute (clickable in a chat notification), built from the repository
+# URL set once in rules/links.yml; the SLOs dashboard builds its links the same way.
+LINKS_RULE = "lifecycle_lab_repository_info"
+RUNBOOK_PATH = "/blob/main/docs/runbooks/{name}.md"
+
+
+def repository_url() -> str:
+    [rule] = [rule for rule in rules() if rule.get("record") == LINKS_RULE]
+    return rule["labels"]["url"]
+
+
+def runbook_url_template(name: str) -> str:
+    """An alert's runbook_url as written in its rule (the folded YAML joins with a space,
+    which the template's `-}}` trims)."""
+    return (
+        f'{{{{ with query "{LINKS_RULE}" }}}}{{{{ . | first | label "url" }}}}{{{{ end -}}}} '
+        + RUNBOOK_PATH.format(name=name)
+    )
+
+
+def runbook_url(name: str) -> str:
+    """What Prometheus renders from runbook_url_template(name)."""
+    return repository_url() + RUNBOOK_PATH.format(name=name)
+
+
+def test_the_repository_url_is_set_once_and_the_other_copies_agree():
+    url = repository_url()
+    assert url.startswith("https://") and not url.endswith("/")
+    contact_links = yaml.safe_load((ROOT / ".github" / "ISSUE_TEMPLATE" / "config.yml").read_text())
+    for link in contact_links["contact_links"]:
+        if "github.com" in link["url"] and "docs.github.com" not in link["url"]:
+            assert link["url"].startswith(url + "/"), link
+    for path in RULE_FILES:
+        if path.stem != "links":
+            assert url not in path.read_text(), f"{path.name} copies the repository URL"
 
 
 def test_runbooks_and_alerts_match_one_to_one():
@@ -86,7 +123,9 @@ def test_every_recording_rule_has_a_value_check():
     for _, case in promtool_cases():
         for check in case.get("promql_expr_test", []):
             if check.get("exp_samples"):
-                checked.update(re.findall(r"[a-z_]+:[a-z0-9_]+:[a-z0-9_]+", check["expr"]))
+                checked.update(
+                    name for name in RECORDS if re.search(rf"\b{re.escape(name)}\b", check["expr"])
+                )
     assert set(RECORDS) <= checked, f"no value check for {set(RECORDS) - checked}"
 
 
