@@ -240,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
                 prometheus_bin,
                 f"--config.file={prometheus_config(args.interval)}",
                 f"--storage.tsdb.path={STATE / 'prometheus'}",
+                "--storage.tsdb.retention.time=31d",  # the SLOs' 30-day period needs it
                 f"--web.listen-address=127.0.0.1:{named['prometheus']}",
             ],
         )
