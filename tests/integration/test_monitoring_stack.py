@@ -91,6 +91,13 @@ class Prometheus:
         assert answer["status"] == "success", answer
         return answer["data"]["result"]
 
+    def query_range(self, promql: str, start: float, end: float, step: str = "1s") -> list[dict]:
+        """As Grafana runs an annotation query: over the dashboard's time range."""
+        params = {"query": promql, "start": start, "end": end, "step": step}
+        answer = http_json(f"{self.url}/api/v1/query_range?" + urllib.parse.urlencode(params))
+        assert answer["status"] == "success", answer
+        return answer["data"]["result"]
+
     def targets(self, job: str) -> list[dict]:
         answer = http_json(f"{self.url}/api/v1/targets")
         return [t for t in answer["data"]["activeTargets"] if t["labels"].get("job") == job]
@@ -219,8 +226,10 @@ INCIDENT_PANELS = {
     "Server errors (5xx) per route": "errors",
     "Alerts pending or firing": "drift",
 }
-# Grafana fills these in; the test gives them the values Grafana would.
-GRAFANA_VARIABLES = {"$__rate_interval": "30s", "$feature": "proline"}
+# Grafana fills these in; the test gives them the values Grafana would ($namespace: "All",
+# whose value is ".*" - this machine has no namespace label).
+GRAFANA_VARIABLES = {"$__rate_interval": "30s", "$feature": "proline", "$namespace": ".*"}
+ALL_DASHBOARDS = sorted((ROOT / "monitoring" / "grafana" / "dashboards").glob("*.json"))
 
 
 def recording_rules() -> list[str]:
@@ -243,6 +252,37 @@ def panel_queries(dashboards=DASHBOARDS) -> list[tuple[str, str, str]]:
                     for variable, value in GRAFANA_VARIABLES.items():
                         expr = expr.replace(variable, value)
                     found.append((path.stem, inner["title"], expr))
+    return found
+
+
+def annotation_queries(dashboards=ALL_DASHBOARDS) -> list[tuple[str, str, str]]:
+    """(dashboard, annotation name, PromQL) for every Prometheus annotation of `dashboards`."""
+    found = []
+    for path in dashboards:
+        for annotation in json.loads(path.read_text())["annotations"]["list"]:
+            if "expr" in annotation:
+                expr = annotation["expr"]
+                for variable, value in GRAFANA_VARIABLES.items():
+                    expr = expr.replace(variable, value)
+                found.append((path.stem, annotation["name"], expr))
+    return found
+
+
+def runbook_links(prometheus: Prometheus) -> dict[str, str]:
+    """alertname -> the runbook link of its row in the SLOs dashboard's alert table, filled
+    in from the table query's answer as Grafana fills in a data link."""
+    dashboard = json.loads((ROOT / "monitoring/grafana/dashboards/slo.json").read_text())
+    [panel] = [p for p in dashboard["panels"] if p["title"] == "Alerts pending or firing"]
+    [target] = panel["targets"]
+    [override] = panel["fieldConfig"]["overrides"]
+    [[link]] = [p["value"] for p in override["properties"] if p["id"] == "links"]
+    found = {}
+    for row in prometheus.query(target["expr"].replace("$namespace", ".*")):
+        url = link["url"]
+        for name, value in row["metric"].items():
+            url = url.replace(f"${{__data.fields.{name}}}", value)
+        assert "${" not in url, (link["url"], row["metric"])
+        found[row["metric"]["alertname"]] = url
     return found
 
 
@@ -317,6 +357,7 @@ def test_the_monitoring_story(stack):
     prometheus = stack.prometheus
 
     # 1. The app is a target, and up.
+    started = time.time()
     [target] = prometheus.wait_target_up("lifecycle-lab")
     assert target["scrapeUrl"] == f"{stack.app.url}/metrics"
 
@@ -344,11 +385,18 @@ def test_the_monitoring_story(stack):
     loadgen(
         stack.app.url, "--mode", "errors", "--rate", "25", "--duration", "10", "--error-rate", "0.5"
     )
-    wait_for(
+    [notified] = wait_for(
         "AvailabilityBudgetBurnFast in the chat",
         lambda: stack.chat.mentions("AvailabilityBudgetBurnFast"),
         timeout=45,
     )
+    # Its runbook link is absolute - the same link as its row of the dashboard's alert table.
+    firing = http_json(f"{prometheus.url}/api/v1/alerts")["data"]["alerts"]
+    [page] = [a for a in firing if a["labels"]["alertname"] == "AvailabilityBudgetBurnFast"]
+    link = page["annotations"]["runbook_url"]
+    assert link.startswith("https://") and link.endswith("/AvailabilityBudgetBurnFast.md"), link
+    assert f"Runbook: {link}" in json.dumps(notified)
+    assert runbook_links(prometheus)["AvailabilityBudgetBurnFast"] == link
 
     # 4. Drifted traffic: the drift alert goes pending - for exactly the shifted features.
     loadgen(stack.app.url, "--mode", "drift", "--rate", "25", "--duration", "20")
@@ -365,6 +413,14 @@ def test_the_monitoring_story(stack):
 
     empty = [(d, t, e) for d, t, e in panel_queries() if not prometheus.query(e)]
     assert empty == [], "panels without data even after the incidents"
+    # Every dashboard marks the start of this commit, of this model version and the page,
+    # over the time range of the story (as Grafana runs annotation queries).
+    unmarked = [
+        (dashboard, name, expr)
+        for dashboard, name, expr in annotation_queries()
+        if not prometheus.query_range(expr, started - 60, time.time())
+    ]
+    assert unmarked == [], "annotations that mark nothing"
 
     # 5. Delivery. A pending alert reaches Alertmanager only once its `for: 15m` is over -
     #    longer than a test may take. So the test hands Alertmanager the pending alert
