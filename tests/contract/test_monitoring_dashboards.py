@@ -1,5 +1,8 @@
 """Grafana dashboards: parsed by Grafana's foundation SDK, wired to the provisioned
-datasource only. (The integration test runs every panel query against a real Prometheus.)"""
+datasource only, and readable at a glance: thresholds that are the SLO and alert values (read
+from the rules), a unit on every number, an environment variable, deployment annotations,
+links, DORA tiers, windows that every shipped Prometheus keeps. (The integration tests run
+every panel and annotation query against a real Prometheus.)"""
 
 import json
 import re
