@@ -1,12 +1,13 @@
 """Prometheus configs, rules and their unit tests through promtool (check config, check rules,
 test rules). The project's own rules about them are in tests/contract/test_monitoring_rules.py."""
 
+import json
 import subprocess
 
 import yaml
 
 from tests.contract.test_monitoring_rules import PROMETHEUS_DIR, RULE_FILES, TEST_FILES
-from tests.helpers import require_tool
+from tests.helpers import ROOT, require_tool
 
 
 def promtool(*args, cwd=PROMETHEUS_DIR):
@@ -50,4 +51,46 @@ def test_kubernetes_config_passes_promtool(tmp_path):
     swapped = tmp_path / "prometheus-k8s.yml"
     swapped.write_text(yaml.safe_dump(config))
     result = promtool("check", "config", str(swapped))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_slo_stats_answer_nothing_rather_than_nan_without_traffic(tmp_path):
+    """The SLOs dashboard's 30-day stats on an environment whose API traffic stopped: the
+    counters exist but did not move, so an unguarded ratio would divide 0 by 0 (NaN)."""
+    dashboard = json.loads((ROOT / "monitoring/grafana/dashboards/slo.json").read_text())
+    stats = [
+        target["expr"].replace("$namespace", ".*")
+        for panel in dashboard["panels"]
+        if panel["type"] == "stat"
+        for target in panel["targets"]
+    ]
+    assert len(stats) == 4
+    series = 'job="lifecycle-lab", route="/api/v1/predict"'
+    case = {
+        "rule_files": [str(PROMETHEUS_DIR / "rules" / "slo.yml")],
+        "evaluation_interval": "1m",
+        "tests": [
+            {
+                "interval": "1m",
+                "input_series": [
+                    {"series": f'http_requests_total{{{series}, status="200"}}', "values": "5x90"},
+                    {"series": f'http_requests_total{{{series}, status="500"}}', "values": "1x90"},
+                    {
+                        "series": f'http_request_duration_seconds_bucket{{{series}, le="0.25"}}',
+                        "values": "6x90",
+                    },
+                    {
+                        "series": f"http_request_duration_seconds_count{{{series}}}",
+                        "values": "6x90",
+                    },
+                ],
+                "promql_expr_test": [
+                    {"expr": expr, "eval_time": "60m", "exp_samples": []} for expr in stats
+                ],
+            }
+        ],
+    }
+    path = tmp_path / "slo_stats_test.yml"
+    path.write_text(yaml.safe_dump(case))
+    result = promtool("test", "rules", str(path))
     assert result.returncode == 0, result.stdout + result.stderr
