@@ -282,6 +282,11 @@ def test_every_dashboard_marks_deployments_model_versions_and_pages(path):
         assert annotation["enable"] is True and annotation["datasource"]["uid"] == uid, name
         assert series in annotation["expr"], name
         assert annotation["titleFormat"], name
+    # Grafana runs an annotation as a range query whose step grows with the time range: "new
+    # since one step ago" marks each change exactly once at any range (a fixed offset shorter
+    # than the step would miss some).
+    for name in ("Deployments", "Model versions"):
+        assert found[name]["expr"].endswith(" offset $__interval)"), name
     assert "{{git_sha}}" in found["Deployments"]["titleFormat"]
     assert "{{model_version}}" in found["Model versions"]["titleFormat"]
 
