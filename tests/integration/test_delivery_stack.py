@@ -9,6 +9,7 @@ its helpers (Prometheus with the test intervals, the load generator) are reused 
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import UTC, datetime
 
@@ -36,6 +37,18 @@ COMMITS = {"a000001": 40, "b000002": 30, "c000003": 20, "d000004": 10}
 def panel_queries() -> list[tuple[str, str]]:
     """(panel title, PromQL) of every Delivery panel, read as the other dashboards are."""
     return [(title, expr) for _, title, expr in dashboard_queries([DASHBOARD])]
+
+
+def dora_windows() -> dict[str, list[str]]:
+    """Title -> the PromQL of its 24-hour, 7-day and 30-day values, for each of the Delivery
+    dashboard's four keys (All environments, as Grafana fills in $namespace)."""
+    dashboard = json.loads(DASHBOARD.read_text())
+    return {
+        panel["title"]: [t["expr"].replace("$namespace", ".*") for t in panel["targets"]]
+        for panel in dashboard["panels"]
+        if [t["legendFormat"].split(" ", 1)[-1] for t in panel.get("targets", [])]
+        == ["24 h", "7 d", "30 d"]
+    }
 
 
 def value(prometheus, promql: str) -> float:
@@ -104,6 +117,16 @@ def test_four_deployments_a_rollback_and_an_incident_fill_the_delivery_dashboard
             assert value(prometheus, "namespace:alerts_page_incidents:count1d") == 1
             restore = value(prometheus, "namespace:alerts_page_time_to_restore_seconds:median1d")
             assert 0 < restore < time.time() - started, restore
+            # The dashboard computes the 7- and 30-day keys in its panels from the same
+            # recorded series; with every event inside the last 24 hours they must say what
+            # the 24-hour rules say (deployment frequency is per day: 4, 4/7, 4/30).
+            keys = dora_windows()
+            assert len(keys) == 4, keys
+            for title, (day, week, month) in keys.items():
+                days = (7, 30) if "per day" in title else (1, 1)
+                expected = pytest.approx(value(prometheus, day))
+                assert value(prometheus, week) * days[0] == expected, title
+                assert value(prometheus, month) * days[1] == expected, title
 
     empty = [title for title, _ in panel_queries() if title not in during | after]
     assert empty == [], "Delivery panels without data"
