@@ -37,4 +37,4 @@ help: # the targets to start from, by lifecycle stage
 # In lifecycle order, which is the order of `make help`; core.mk comes first (it defines
 # what the others use). tests/contract/test_ci_contract.py fails if a file is left out.
 include mk/core.mk mk/validate.mk mk/docs.mk mk/browser.mk mk/ci.mk mk/container.mk \
-	mk/k8s.mk mk/ansible.mk mk/terraform.mk mk/monitoring.mk mk/ml.mk
+	mk/release.mk mk/k8s.mk mk/ansible.mk mk/terraform.mk mk/monitoring.mk mk/ml.mk

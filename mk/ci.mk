@@ -14,6 +14,9 @@ APT_PACKAGES   ?= prometheus prometheus-alertmanager wrk curl
 # the Ansible test's target host. Recommends included: netavark/aardvark-dns give networks DNS;
 # netavark sets up those networks with iptables, which a minimal Debian does not ship.
 PODMAN_PACKAGES ?= podman buildah runc debootstrap netavark aardvark-dns iptables
+# The release loop on one machine (mk/release.mk): a real registry, skopeo to copy, sign and
+# verify, gnupg for the demo's signing key. Installed with podman, which it deploys to.
+RELEASE_PACKAGES ?= docker-registry skopeo gnupg
 SUDO           ?= $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # The range of commits a pull request adds (CI passes the PR's base and head SHAs).
 BASE           ?= origin/main
@@ -57,9 +60,9 @@ system-deps: # apt packages the tests need (prometheus, alertmanager, wrk, curl)
 	$(SUDO) apt-get update -qq
 	$(SUDO) apt-get install -y --no-install-recommends $(APT_PACKAGES)
 
-system-deps-podman: # apt packages for podman builds and the Ansible target (no Docker engine)
+system-deps-podman: # apt packages for podman builds, the Ansible target and the release loop (no Docker engine)
 	$(SUDO) apt-get update -qq
-	$(SUDO) apt-get install -y $(PODMAN_PACKAGES)
+	$(SUDO) apt-get install -y $(PODMAN_PACKAGES) $(RELEASE_PACKAGES)
 
 tf-roots-validate: # terraform init -backend=false + validate in every root (downloads providers)
 	@test -n "$(strip $(TF_ROOTS))" || { echo "no Terraform roots under terraform/environments/" >&2; exit 1; }
@@ -76,8 +79,16 @@ tf-roots-validate: # terraform init -backend=false + validate in every root (dow
 IMAGE_TARBALL  ?= build/image.tar
 IMAGE_ID_FILE  ?= build/image-id.txt
 # What a publish pushes to: $(REGISTRY_IMAGE):<full commit sha>; a release adds :$(RELEASE_TAG).
+# The pipelines name their registry (ghcr.io/owner/name); by default it is the one
+# `make registry-up` runs here (mk/release.mk).
+REGISTRY_IMAGE ?= $(LOCAL_REGISTRY)/$(notdir $(IMAGE))
 PUBLISH_TAG    ?= $(IMAGE_REVISION)
 RELEASE_TAG    ?= $(shell git describe --exact-match --tags --match 'v*' HEAD 2>/dev/null)
+# A registry on loopback speaks plain HTTP (no certificate to verify); any other needs TLS.
+REGISTRY_TLS_VERIFY ?= $(if $(filter 127.0.0.1:% localhost:%,$(REGISTRY_IMAGE)),false,true)
+# Who signs: a GPG key (skopeo --sign-by; the local loop's key from `make signing-key`), or,
+# when there is none, keyless cosign with the pipeline's OIDC identity (GitHub Actions).
+SIGN_BY        ?= $(shell cat $(RELEASE_DIR)/signing-key.fpr 2>/dev/null)
 # Whose signature a deploy accepts: this repository's ci.yml, run on main, for this commit.
 SIGNER_REPOSITORY ?= $(GITHUB_REPOSITORY)
 SIGNER_WORKFLOW   ?= .github/workflows/ci.yml@refs/heads/main
@@ -98,12 +109,14 @@ image-load: # load build/image.tar and check it is the image image-save recorded
 	fi; echo "image-load: $(IMAGE):$(TAG) is the tested image $$loaded"
 
 publish: # push the tested $(IMAGE):$(TAG) to $(REGISTRY_IMAGE):<commit sha>; writes reports/image-ref.txt (name@digest)
-	@test -n "$(REGISTRY_IMAGE)" || { echo "REGISTRY_IMAGE=registry/owner/name is required" >&2; exit 2; }
-	scripts/publish_image.sh "$(IMAGE):$(TAG)" "$(REGISTRY_IMAGE)" "$(PUBLISH_TAG)"
+	CONTAINER_ENGINE=$(CONTAINER_ENGINE) TLS_VERIFY=$(REGISTRY_TLS_VERIFY) scripts/publish_image.sh "$(IMAGE):$(TAG)" "$(REGISTRY_IMAGE)" "$(PUBLISH_TAG)"
 
-sign: # keyless cosign signature of $(IMAGE_REF) (needs an OIDC token: GitHub Actions id-token)
+# One idea, two signers: the publisher signs the digest, the deploy checks who signed it.
+sign: # sign $(IMAGE_REF): with GPG key $(SIGN_BY) (skopeo) if given, else keyless cosign (GitHub's OIDC token)
 	@test -n "$(IMAGE_REF)" || { echo "IMAGE_REF=name@sha256:... is required" >&2; exit 2; }
-	cosign sign --yes "$(IMAGE_REF)"
+	@if [ -n "$(SIGN_BY)" ]; then \
+		$(RELEASE_ENV) scripts/sign_image.sh "$(IMAGE_REF)" "$(SIGN_BY)"; \
+	else cosign sign --yes "$(IMAGE_REF)"; fi
 
 verify: # cosign verify $(IMAGE_REF): signed by $(SIGNER_REPOSITORY)'s ci.yml on main for commit $(SIGNER_SHA)
 	@test -n "$(IMAGE_REF)" || { echo "IMAGE_REF=name@sha256:... is required" >&2; exit 2; }
@@ -113,10 +126,9 @@ verify: # cosign verify $(IMAGE_REF): signed by $(SIGNER_REPOSITORY)'s ci.yml on
 		--certificate-github-workflow-sha "$(SIGNER_SHA)" "$(IMAGE_REF)" >/dev/null
 	@echo "verify: $(IMAGE_REF) was signed by $(SIGNER_REPOSITORY)/$(SIGNER_WORKFLOW) for $(SIGNER_SHA)"
 
-promote-image: # release: tag the digest published for this commit as $(RELEASE_TAG) (no rebuild); writes reports/image-ref.txt
-	@test -n "$(REGISTRY_IMAGE)" || { echo "REGISTRY_IMAGE=registry/owner/name is required" >&2; exit 2; }
+promote-image: # tag the digest published for this commit as $(RELEASE_TAG) (a v* tag, or staging/production), no rebuild; writes reports/image-ref.txt
 	@test -n "$(RELEASE_TAG)" || { echo "HEAD carries no v* tag: nothing to release (or pass RELEASE_TAG=)" >&2; exit 2; }
-	scripts/promote_image.sh "$(REGISTRY_IMAGE)" "$(PUBLISH_TAG)" "$(RELEASE_TAG)"
+	$(RELEASE_ENV) scripts/promote_image.sh "$(REGISTRY_IMAGE)" "$(PUBLISH_TAG)" "$(RELEASE_TAG)"
 
 ##@ deliver and deploy
 

@@ -16,7 +16,13 @@ die() {
   exit 1
 }
 
-digest=$(skopeo inspect --format '{{.Digest}}' "docker://$registry_image:$commit_tag") ||
+# A registry on loopback speaks plain HTTP; the local loop keeps its signatures in a lookaside
+# folder (registries.d), which the copy carries along. ghcr.io needs neither.
+tls=${TLS_VERIFY:-true}
+signatures=()
+if [[ -d ${REGISTRIES_D:-} ]]; then signatures=(--registries.d "$REGISTRIES_D"); fi
+
+digest=$(skopeo inspect --tls-verify="$tls" --format '{{.Digest}}' "docker://$registry_image:$commit_tag") ||
   die "no image $registry_image:$commit_tag: a release tag must name a commit that CI on main published (merge it to main first); nothing was released"
 case "$digest" in
   sha256:*) ;;
@@ -24,11 +30,13 @@ case "$digest" in
 esac
 
 # --preserve-digests: fail rather than write a manifest whose digest differs from the tested one.
-skopeo copy --all --preserve-digests \
+skopeo copy --quiet --all --preserve-digests "${signatures[@]}" \
+  --src-tls-verify="$tls" --dest-tls-verify="$tls" \
   "docker://$registry_image@$digest" "docker://$registry_image:$release_tag"
-promoted=$(skopeo inspect --format '{{.Digest}}' "docker://$registry_image:$release_tag")
+promoted=$(skopeo inspect --tls-verify="$tls" --format '{{.Digest}}' "docker://$registry_image:$release_tag")
 [ "$promoted" = "$digest" ] ||
   die "$registry_image:$release_tag points at $promoted, not at the tested $digest"
 
 mkdir -p reports
-echo "$registry_image@$digest" | tee reports/image-ref.txt
+echo "$registry_image@$digest" >reports/image-ref.txt
+echo "promote: $registry_image:$release_tag is $registry_image@$digest (no rebuild)"
