@@ -76,6 +76,8 @@ tf-roots-validate: # terraform init -backend=false + validate in every root (dow
 # one published: CI hands it from its image job to the publish job as a tarball (image-save,
 # image-load), pushes it under the commit's sha and signs that digest; a release tag later
 # puts a second tag on the same manifest (promote-image) - nothing is ever rebuilt.
+# Where publish and promote-image write what they handled, name@sha256:... (the deploys read it).
+export IMAGE_REF_FILE ?= reports/image-ref.txt
 IMAGE_TARBALL  ?= build/image.tar
 IMAGE_ID_FILE  ?= build/image-id.txt
 # What a publish pushes to: $(REGISTRY_IMAGE):<full commit sha>; a release adds :$(RELEASE_TAG).
@@ -108,7 +110,7 @@ image-load: # load build/image.tar and check it is the image image-save recorded
 		echo "image-load: $(IMAGE):$(TAG) is $$loaded, not the tested $$(cat $(IMAGE_ID_FILE))" >&2; exit 1; \
 	fi; echo "image-load: $(IMAGE):$(TAG) is the tested image $$loaded"
 
-publish: # push the tested $(IMAGE):$(TAG) to $(REGISTRY_IMAGE):<commit sha>; writes reports/image-ref.txt (name@digest)
+publish: # push the tested $(IMAGE):$(TAG) to $(REGISTRY_IMAGE):<commit sha>; writes $(IMAGE_REF_FILE) (name@digest)
 	CONTAINER_ENGINE=$(CONTAINER_ENGINE) TLS_VERIFY=$(REGISTRY_TLS_VERIFY) scripts/publish_image.sh "$(IMAGE):$(TAG)" "$(REGISTRY_IMAGE)" "$(PUBLISH_TAG)"
 
 # One idea, two signers: the publisher signs the digest, the deploy checks who signed it.
@@ -126,7 +128,7 @@ verify: # cosign verify $(IMAGE_REF): signed by $(SIGNER_REPOSITORY)'s ci.yml on
 		--certificate-github-workflow-sha "$(SIGNER_SHA)" "$(IMAGE_REF)" >/dev/null
 	@echo "verify: $(IMAGE_REF) was signed by $(SIGNER_REPOSITORY)/$(SIGNER_WORKFLOW) for $(SIGNER_SHA)"
 
-promote-image: # tag the digest published for this commit as $(RELEASE_TAG) (a v* tag, or staging/production), no rebuild; writes reports/image-ref.txt
+promote-image: # tag the digest published for this commit as $(RELEASE_TAG) (a v* tag, or staging/production), no rebuild; writes $(IMAGE_REF_FILE)
 	@test -n "$(RELEASE_TAG)" || { echo "HEAD carries no v* tag: nothing to release (or pass RELEASE_TAG=)" >&2; exit 2; }
 	$(RELEASE_ENV) scripts/promote_image.sh "$(REGISTRY_IMAGE)" "$(PUBLISH_TAG)" "$(RELEASE_TAG)"
 

@@ -14,17 +14,19 @@ REGISTRY_DIR   ?= $(CURDIR)/build/registry
 RELEASE_DIR    ?= $(CURDIR)/build/release
 # Deployed containers are named and labelled $(DEPLOY_NAME)-<environment>.
 DEPLOY_NAME    ?= lifecycle-lab
+# What a deploy accepts (make signing-key writes it): only images signed by the demo key.
+POLICY         ?= $(RELEASE_DIR)/policy.json
 # How long a new release gets to answer /readyz before it is rolled back.
 READY_TIMEOUT  ?= 60
 
 # What the scripts of the loop read: where the registry, the key and the policy are.
 RELEASE_ENV = REGISTRY_DIR=$(REGISTRY_DIR) RELEASE_DIR=$(RELEASE_DIR) GNUPGHOME=$(RELEASE_DIR)/gnupg \
-	REGISTRIES_D=$(RELEASE_DIR)/registries.d POLICY=$(RELEASE_DIR)/policy.json \
+	REGISTRIES_D=$(RELEASE_DIR)/registries.d POLICY=$(POLICY) \
 	TLS_VERIFY=$(REGISTRY_TLS_VERIFY) DEPLOY_NAME=$(DEPLOY_NAME) READY_TIMEOUT=$(READY_TIMEOUT)
 
 ##@ deliver and deploy
 
-registry-up: ## a real OCI registry on 127.0.0.1:$REGISTRY_PORT (default 5050), data in build/registry/
+registry-up: # a real OCI registry on 127.0.0.1:$REGISTRY_PORT (default 5050), data in build/registry/
 	$(RELEASE_ENV) scripts/registry.sh up $(LOCAL_REGISTRY)
 
 registry-down: # stop the registry registry-up started (by its PID); its data stays in build/registry/

@@ -2,7 +2,7 @@
 # Release an image without rebuilding it: put the release tag on the manifest that CI already
 # built, tested, pushed (under the commit's sha) and signed. Same manifest, same digest.
 #   scripts/promote_image.sh REGISTRY_IMAGE COMMIT_TAG RELEASE_TAG
-# Writes reports/image-ref.txt = REGISTRY_IMAGE@sha256:... — what the production deploy rolls out.
+# Writes $IMAGE_REF_FILE (default reports/image-ref.txt) = REGISTRY_IMAGE@sha256:... — what the production deploy rolls out.
 # Needs skopeo (GitHub's Ubuntu runners and the Jenkins image have it) and a registry login
 # (skopeo reads docker's credentials, as docker/login-action and `docker login` write them).
 set -euo pipefail
@@ -37,6 +37,7 @@ promoted=$(skopeo inspect --tls-verify="$tls" --format '{{.Digest}}' "docker://$
 [ "$promoted" = "$digest" ] ||
   die "$registry_image:$release_tag points at $promoted, not at the tested $digest"
 
-mkdir -p reports
-echo "$registry_image@$digest" >reports/image-ref.txt
+ref_file=${IMAGE_REF_FILE:-reports/image-ref.txt}
+mkdir -p "$(dirname "$ref_file")"
+echo "$registry_image@$digest" >"$ref_file"
 echo "promote: $registry_image:$release_tag is $registry_image@$digest (no rebuild)"

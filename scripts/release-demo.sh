@@ -42,7 +42,7 @@ expect_failure() { # expect_failure NAME WHY COMMAND...: the command must fail, 
   last_time=$((SECONDS - at))
 }
 line() { printf 'release-demo: %-30s %-72s %4ss\n' "$1" "$2" "$last_time"; }
-ref() { cat reports/image-ref.txt; }
+ref() { cat "$IMAGE_REF_FILE"; }
 
 # Whatever happens, leave nothing running: the two environments, then the registry.
 cleanup() {
@@ -77,7 +77,7 @@ line "deploy production" "$(make -s deployed ENV=production)"
 image="$(make -s print-image)"
 build_never_ready() {
   printf 'FROM %s\nENV MODEL_DIR=/nonexistent\n' "$image:$(git rev-parse --short HEAD)" |
-    podman build --quiet --tag "$image:never-ready" -
+    podman build --quiet --format docker --tag "$image:never-ready" -
 }
 step "build a bad release" build_never_ready
 step "publish a bad release" make publish TAG=never-ready PUBLISH_TAG=never-ready

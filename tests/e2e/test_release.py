@@ -1,0 +1,218 @@
+"""The release loop with its real tools: docker-registry, skopeo, gpg and podman, called
+through the make targets the pipelines and `make release-demo` call.
+
+One registry, one signing key and one published, signed image serve the module; staging runs
+that digest. Every bad release below must be stopped with a message saying why, a non-zero
+exit, and staging still serving the digest it served before.
+"""
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from scripts.launch import wait_until_up
+from tests.e2e import engine as eng
+from tests.helpers import ROOT, free_port, require_tool, start_server, stop_server
+
+NEVER_READY_SECONDS = 10  # how long the never-ready release gets before its rollback
+
+
+class ReleaseLoop:
+    """`make` with this module's registry port, directories and container names."""
+
+    def __init__(self, workdir: Path, image: str) -> None:
+        self.workdir = workdir
+        self.image, self.tag = image.rsplit(":", 1)
+        self.port = free_port()
+        self.variables = {
+            "REGISTRY_PORT": str(self.port),
+            "REGISTRY_DIR": str(workdir / "registry"),
+            "RELEASE_DIR": str(workdir / "release"),
+            "IMAGE_REF_FILE": str(workdir / "image-ref.txt"),
+            "DEPLOY_NAME": f"lifecycle-lab-test{os.getpid()}",
+            "IMAGE": self.image,
+            "TAG": self.tag,
+        }
+
+    def make(self, *args: str, **variables: str) -> subprocess.CompletedProcess:
+        settings = {**self.variables, **variables}
+        return subprocess.run(
+            ["make", "-s", *args, *(f"{name}={value}" for name, value in settings.items())],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+    def ok(self, *args: str, **variables: str) -> str:
+        result = self.make(*args, **variables)
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result.stdout
+
+    def publish(self, tag: str) -> str:
+        """Push the local image IMAGE:tag under tag; its name@digest."""
+        self.ok("publish", TAG=tag, PUBLISH_TAG=tag)
+        return (self.workdir / "image-ref.txt").read_text().strip()
+
+    def build(self, tag: str, *dockerfile_lines: str) -> None:
+        """A variant of the tested image, tagged IMAGE:tag."""
+        dockerfile = "\n".join([f"FROM {self.image}:{self.tag}", *dockerfile_lines])
+        subprocess.run(
+            ["podman", "build", "--quiet", "--format", "docker", "-t", f"{self.image}:{tag}", "-"],
+            input=dockerfile,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+
+    def deployed(self) -> tuple[str, str]:
+        """(name@digest, URL) that staging runs."""
+        ref, url = self.ok("deployed", ENV="staging").split()
+        return ref, url
+
+    def lookaside(self, image_ref: str) -> Path:
+        """The folder holding the signatures of image_ref (registries.d names its root)."""
+        repository, digest = image_ref.split("@")
+        name = repository.split("/", 1)[1]
+        return self.workdir / "release" / "signatures" / f"{name}@{digest.replace(':', '=')}"
+
+
+@pytest.fixture(scope="module")
+def loop(tmp_path_factory, engine, image):
+    for tool in ("docker-registry", "skopeo", "gpg", "curl"):
+        require_tool(tool)
+    if not eng.is_podman(engine):
+        pytest.skip("the release loop deploys to podman")
+    loop = ReleaseLoop(tmp_path_factory.mktemp("release"), image)
+    loop.ok("registry-up")
+    try:
+        loop.ok("signing-key")
+        yield loop
+    finally:
+        loop.make("undeploy-podman", ENV="staging")
+        loop.ok("registry-down")
+
+
+@pytest.fixture(scope="module")
+def good(loop) -> str:
+    """The tested image, published, signed and deployed to staging: its name@digest."""
+    ref = loop.publish(loop.tag)
+    loop.ok("sign", IMAGE_REF=ref)
+    loop.ok("deploy-podman", ENV="staging", IMAGE_REF=ref)
+    return ref
+
+
+def assert_untouched(loop: ReleaseLoop, good: str) -> None:
+    """Staging still runs the good digest, and it still answers."""
+    ref, url = loop.deployed()
+    assert ref == good
+    assert eng.http_get(f"{url}/readyz")[0] == 200
+
+
+def assert_refused(result: subprocess.CompletedProcess, *why: str) -> None:
+    assert result.returncode != 0, result.stdout
+    for words in why:
+        assert words in result.stderr, result.stderr
+
+
+def test_the_signed_digest_deploys_and_serves_the_tested_build(loop, good):
+    ref, url = loop.deployed()
+    assert ref == good
+    status, body = eng.http_get(f"{url}/version")
+    assert status == 200
+    assert eng.env_or_fail("E2E_IMAGE_REVISION") in body
+
+
+def test_promotion_copies_the_digest_and_the_signature_without_a_rebuild(loop, good):
+    promoted = loop.ok("promote-image", RELEASE_TAG="production", PUBLISH_TAG=loop.tag)
+    assert f"lifecycle-lab:production is {good}" in promoted
+    # Deploying the promoted digest is a no-op: staging already runs exactly it.
+    assert "already runs" in loop.ok("deploy-podman", ENV="staging", IMAGE_REF=good)
+
+
+def test_an_unsigned_image_is_refused(loop, good):
+    loop.build("unsigned", "LABEL lifecycle-lab.test=unsigned")
+    unsigned = loop.publish("unsigned")
+    result = loop.make("deploy-podman", ENV="staging", IMAGE_REF=unsigned)
+    assert_refused(result, "refused", "A signature was required, but no signature exists")
+    assert_untouched(loop, good)
+
+
+def test_a_signature_copied_onto_another_image_is_refused(loop, good):
+    """Tampering: a valid signature of the good digest, put beside a different image."""
+    loop.build("tampered", "LABEL lifecycle-lab.test=tampered")
+    tampered = loop.publish("tampered")
+    shutil.copytree(loop.lookaside(good), loop.lookaside(tampered))
+    result = loop.make("deploy-podman", ENV="staging", IMAGE_REF=tampered)
+    assert_refused(result, "refused", "does not match")
+    assert_untouched(loop, good)
+
+
+def test_a_release_that_never_becomes_ready_is_rolled_back(loop, good):
+    # The real image with its model gone: it runs, and /readyz answers 503 forever.
+    loop.build("never-ready", "ENV MODEL_DIR=/nonexistent")
+    never_ready = loop.publish("never-ready")
+    loop.ok("sign", IMAGE_REF=never_ready)
+    result = loop.make(
+        "deploy-podman",
+        ENV="staging",
+        IMAGE_REF=never_ready,
+        READY_TIMEOUT=str(NEVER_READY_SECONDS),
+    )
+    assert_refused(result, f"not ready within {NEVER_READY_SECONDS}s: rolled back", good)
+    assert_untouched(loop, good)
+    names = subprocess.run(
+        ["podman", "ps", "-a", "--format", "{{.Names}}"], capture_output=True, text=True
+    ).stdout.split()
+    assert not [name for name in names if name.endswith(never_ready[-64:][:12])], names
+
+
+@pytest.mark.parametrize(
+    "problem",
+    ["unknown digest", "policy does not parse", "no signing key", "registry down"],
+)
+def test_bad_input_says_what_is_wrong_and_leaves_the_running_version(loop, good, problem):
+    repository = good.split("@")[0]
+    if problem == "unknown digest":
+        result = loop.make(
+            "deploy-podman", ENV="staging", IMAGE_REF=f"{repository}@sha256:{'0' * 64}"
+        )
+        assert_refused(result, "manifest unknown")
+    elif problem == "policy does not parse":
+        policy = loop.workdir / "broken-policy.json"
+        policy.write_text('{"default": [')
+        result = loop.make("deploy-podman", ENV="staging", IMAGE_REF=good, POLICY=str(policy))
+        assert_refused(result, "invalid policy", str(policy))
+    elif problem == "no signing key":
+        result = loop.make("sign", IMAGE_REF=good, SIGN_BY="0" * 40)
+        assert_refused(result, f"no secret key {'0' * 40}", "nothing was signed")
+    else:
+        loop.ok("registry-down")
+        try:
+            result = loop.make("deploy-podman", ENV="staging", IMAGE_REF=good)
+            assert_refused(result, "connection refused")
+            result = loop.make("publish")
+            assert_refused(result, "is the registry up?")
+        finally:
+            loop.ok("registry-up")
+    assert_untouched(loop, good)
+
+
+def test_registry_up_on_a_taken_port_says_so(loop, tmp_path):
+    port = free_port()
+    # Something else listening there: a plain HTTP server.
+    squatter = start_server(
+        ["python3", "-m", "http.server", "--bind", "127.0.0.1", str(port)],
+        tmp_path / "http.log",
+        cwd=tmp_path,
+    )
+    try:
+        assert wait_until_up(f"http://127.0.0.1:{port}/", squatter, timeout=20) is None
+        result = loop.make("registry-up", REGISTRY_PORT=str(port), REGISTRY_DIR=str(tmp_path))
+        assert_refused(result, f"127.0.0.1:{port} is taken by another program")
+        assert not (tmp_path / "registry.pid").exists()
+    finally:
+        stop_server(squatter)
