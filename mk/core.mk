@@ -44,9 +44,10 @@ run: $(call synced,serve api-docs) ## serve the app under gunicorn on $PORT (def
 # CHECK_PARTS is the one list of the pipeline's stages: .ci/run calls `make check`,
 # `make pipeline` asks `make print-check-parts` for it, and tests/contract/test_ci_contract.py
 # fails when ci.yml or the Jenkinsfile (which fan out into jobs) run a part more or less.
-CHECK_PARTS := lint validate test-docs test-integration test-browser e2e ansible-test
+CHECK_PARTS := lint validate test-docs test-integration test-browser e2e ansible-test release-demo
 # Parts to leave out of this run, because the caller runs them itself (.ci/run runs the
-# Ansible converge beside the others): make check CHECK_SKIP=ansible-test
+# Ansible converge and the release loop beside the others):
+# make check CHECK_SKIP="ansible-test release-demo"
 CHECK_SKIP  ?=
 
 # pytest-xdist runs test files side by side, one process per core (at most four: each imports

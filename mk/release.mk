@@ -45,6 +45,7 @@ deployed: # what $(ENV) runs on podman here: name@digest and URL
 undeploy-podman: # stop and remove $(ENV)'s container on podman here
 	$(RELEASE_ENV) scripts/deploy_podman.sh remove "$(ENV)"
 
+# It deploys to podman, so it builds with podman too, even where a Docker engine answers.
 release-demo: ## the whole release loop here: publish, sign, promote, deploy, a bad release refused and rolled back
-	$(RELEASE_ENV) REGISTRY_PORT=$(REGISTRY_PORT) scripts/release-demo.sh
+	$(RELEASE_ENV) REGISTRY_PORT=$(REGISTRY_PORT) CONTAINER_ENGINE=podman scripts/release-demo.sh
 
