@@ -7,9 +7,10 @@ to a fresh git repository so `git diff` and `git restore` work as they do for a 
 `.venv` and `node_modules` are symlinks to the real ones (read-only use).
 
 The copy also gets its own loopback ports: every documented port (8000 for the app, 9090
-Prometheus, 9093 Alertmanager, 9095 the drift bridge, 5000 the MLflow UI) is mapped to a free
-one, in the commands, in the expected output and in the copy's monitoring configs, so a doc
-test never collides with a server someone else runs on this machine.
+Prometheus, 9093 Alertmanager, 9095 the drift bridge, 5000 the MLflow UI, 5050 the release
+registry) is mapped to a free one, in the commands, in the expected output and in the copy's
+monitoring configs, so a doc test never collides with a server someone else runs on this
+machine.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pathlib import Path
 
 from tests.helpers import ROOT, free_port
 
-DOCUMENTED_PORTS = (8000, 9090, 9093, 9095, 5000)
+DOCUMENTED_PORTS = (8000, 9090, 9093, 9095, 5000, 5050)
 PORTS_ALTERNATIVE = "|".join(str(port) for port in DOCUMENTED_PORTS)
 PORT_IN_TEXT = re.compile(rf"\b(localhost|127\.0\.0\.1|0\.0\.0\.0):({PORTS_ALTERNATIVE})\b")
 # The configs `make demo` reads its ports from (it has no port options: one source of truth).
@@ -93,6 +94,10 @@ class Workspace:
             PYTHONPATH=str(self.path),  # scripts import the copy's packages, never the real ones
             PORT=str(self.ports[8000]),  # `make run` listens where the commands now point
             MLFLOW_PORT=str(self.ports[5000]),  # and so does `make experiments`
+            REGISTRY_PORT=str(self.ports[5050]),  # and `make registry-up`
+            # Containers `make deploy-podman` starts are named after this copy, not the
+            # checkout: podman's containers are machine-wide.
+            DEPLOY_NAME=self.path.name,
             HOST="127.0.0.1",  # loopback only
             DRAIN_SECONDS="1",  # stopping the servers at the end takes less time
             GIT_AUTHOR_NAME="doc test",
@@ -103,4 +108,15 @@ class Workspace:
         return env
 
     def remove(self) -> None:
+        # A lab that stopped half-way may leave what outlives a command: the release loop's
+        # registry (its own PID file) and its podman environments. Stop them as a student would.
+        if (self.path / "build/registry/registry.pid").exists():
+            for cleanup in ("undeploy-podman ENV=staging", "registry-down"):
+                subprocess.run(
+                    ["make", "-s", *cleanup.split()],
+                    cwd=self.path,
+                    env=self.environment(),
+                    capture_output=True,
+                    check=False,
+                )
         shutil.rmtree(self.path, ignore_errors=True)
