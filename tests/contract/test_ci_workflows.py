@@ -103,6 +103,22 @@ def test_only_the_jobs_that_need_it_can_write():
     }
 
 
+def run_deploy_gate(gate: dict, output: Path, deploys_expected: str):
+    """The gate script with an empty secret, as GitHub runs it (an unset variable is "")."""
+    return subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", gate["run"]],
+        env={
+            "KUBECONFIG_B64": "",
+            "ENVIRONMENT": "staging",
+            "DEPLOYS_EXPECTED": deploys_expected,
+            "GITHUB_OUTPUT": str(output),
+            "PATH": "/usr/bin:/bin",
+        },
+        capture_output=True,
+        text=True,
+    )
+
+
 def test_deploys_skip_with_a_notice_when_their_secret_is_missing():
     """Fork-friendly: without a KUBECONFIG secret in its environment the deploy job is green."""
     steps = load_workflow("deploy.yml")["jobs"]["deploy"]["steps"]
@@ -113,21 +129,40 @@ def test_deploys_skip_with_a_notice_when_their_secret_is_missing():
     assert all(step.get("if") == "steps.cluster.outputs.enabled == 'true'" for step in steps[1:])
     # The gate script itself, run with an empty secret, answers enabled=false and exits 0.
     output = Path(subprocess.run(["mktemp"], capture_output=True, text=True).stdout.strip())
-    result = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", gate["run"]],
-        env={
-            "KUBECONFIG_B64": "",
-            "ENVIRONMENT": "staging",
-            "GITHUB_OUTPUT": str(output),
-            "PATH": "/usr/bin:/bin",
-        },
-        capture_output=True,
-        text=True,
-    )
+    result = run_deploy_gate(gate, output, deploys_expected="")
     assert result.returncode == 0
     assert output.read_text() == "enabled=false\n"
     assert "::notice title=staging deploy skipped::" in result.stdout
     output.unlink()
+
+
+def test_a_missing_secret_fails_the_deploy_where_the_repository_expects_deploys():
+    """DEPLOYS_EXPECTED=true (a repository variable): no KUBECONFIG is an error, not a skip."""
+    gate = load_workflow("deploy.yml")["jobs"]["deploy"]["steps"][0]
+    assert gate["env"]["DEPLOYS_EXPECTED"] == "${{ vars.DEPLOYS_EXPECTED }}"
+    output = Path(subprocess.run(["mktemp"], capture_output=True, text=True).stdout.strip())
+    result = run_deploy_gate(gate, output, deploys_expected="true")
+    assert result.returncode == 1
+    assert "::error title=staging deploy failed::" in result.stdout
+    assert output.read_text() == ""
+    output.unlink()
+
+
+def test_ci_passes_the_deploy_secret_and_lets_cosign_read_ghcr():
+    """A called workflow sees no secret its caller does not pass; cosign verify needs to read
+    the (private by default) package, so the deploy job logs in with packages: read."""
+    jobs = load_workflow("ci.yml")["jobs"]
+    for name in ("deploy-staging", "deploy-production"):
+        assert jobs[name]["secrets"] == {"KUBECONFIG": "${{ secrets.KUBECONFIG }}"}
+        assert jobs[name]["permissions"]["packages"] == "read"
+    deploy = load_workflow("deploy.yml")["jobs"]["deploy"]
+    assert deploy["permissions"]["packages"] == "read"
+    uses = [step.get("uses", "") for step in deploy["steps"]]
+    login = next(i for i, use in enumerate(uses) if use.startswith("docker/login-action@"))
+    verify = next(
+        i for i, step in enumerate(deploy["steps"]) if "make verify" in step.get("run", "")
+    )
+    assert login < verify
 
 
 def test_publishing_needs_no_secret_but_the_automatic_token():
@@ -179,6 +214,15 @@ def test_feedback_form_asks_for_every_lifecycle_stage_and_a_rating():
     assert fields["rating"]["attributes"]["options"] == ["1", "2", "3", "4", "5"]
     for required in ("tried", "happened", "environment", "stage", "rating"):
         assert fields[required]["validations"]["required"] is True
+
+
+def test_incident_form_names_the_commit_at_fault_and_the_time_of_restore():
+    """Change failure rate and time to restore need both (docs/monitoring.md, "Delivery")."""
+    form = yaml.safe_load((ISSUE_TEMPLATES / "incident.yml").read_text())
+    fields = {item.get("id"): item for item in form["body"] if "id" in item}
+    for required in ("environment", "commit", "started", "restored", "detected-by", "restored-by"):
+        assert fields[required]["validations"]["required"] is True
+    assert "rollback to the previous digest" in fields["restored-by"]["attributes"]["options"]
 
 
 def test_dependabot_watches_every_pinned_ecosystem():
