@@ -144,14 +144,17 @@ state="$FAKE_STATE"
 lookup() {
   grep -F "$1=" "$state" | tail -n 1 | cut -d= -f2
 }
+# The image references are the last arguments, after any options.
+before=""; last=""
+for arg in "$@"; do before=$last; last=$arg; done
 case "$1" in
   inspect)
-    ref=${4#docker://}
+    ref=${last#docker://}
     digest=$(lookup "$ref")
     [ -n "$digest" ] || { echo "manifest unknown" >&2; exit 1; }
     echo "$digest" ;;
   copy)
-    src=${4#docker://}; dst=${5#docker://}
+    src=${before#docker://}; dst=${last#docker://}
     echo "$dst=${src#*@}" >> "$state" ;;
   *) echo "unexpected skopeo call $*" >&2; exit 99 ;;
 esac
