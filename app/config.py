@@ -75,6 +75,17 @@ def _timestamp(name: str, raw: str) -> datetime | None:
     return value
 
 
+def _commit_times(name: str, raw: str) -> tuple[tuple[str, datetime], ...]:
+    """`sha=ISO 8601` pairs, space-separated: the commits a deployment brings."""
+    commits = []
+    for entry in raw.split():
+        sha, _, when = entry.partition("=")
+        if not sha or not when:
+            raise ConfigError(f"{name}: {entry!r} is not sha=ISO 8601 time")
+        commits.append((sha, _timestamp(f"{name} ({sha})", when)))
+    return tuple((sha, when) for sha, when in commits if when is not None)
+
+
 def _package_version() -> str:
     try:
         return metadata.version("lifecycle-lab")
@@ -101,6 +112,9 @@ VARIABLES: dict[str, tuple[str, Callable[[str, str], object], object]] = {
     "BUILD_DATE": ("build_date", _text, "unknown"),
     # The commit's own time: with it, Prometheus measures the lead time of each change.
     "GIT_COMMIT_TIME": ("git_commit_time", _timestamp, None),
+    # The earlier commits this deployment brings, since the one it replaces (a deploy knows
+    # both; DORA's lead time counts every one of them, not only the newest).
+    "GIT_CHANGES": ("git_changes", _commit_times, ()),
     "APP_VERSION": ("app_version", _text, None),  # default: the installed package version
     # Every worker's metric files and the shared switches. prometheus_client reads it too,
     # when imported. Unset, `python -m app` makes a private one for the run.
@@ -125,6 +139,7 @@ class Settings:
     git_sha: str = "unknown"
     build_date: str = "unknown"
     git_commit_time: datetime | None = None
+    git_changes: tuple[tuple[str, datetime], ...] = ()
     app_version: str = "0.0.0+unknown"
     multiprocess_dir: str | None = None
 

@@ -73,9 +73,11 @@ class Metrics:
         )
         # The commit's time as a value, not a label: Prometheus can subtract it (lead time)
         # and see it step back (a rollback to an older commit). Set only when it is known.
+        # One series per commit the deployment brings: the build's own (the newest, so the
+        # max is the running commit) and the earlier ones since the previous deployment.
         self.commit_time = Gauge(
             "app_commit_timestamp_seconds",
-            "Unix time of the commit this build was made from",
+            "Unix time of each commit this deployment brings (its own and any since the last one)",
             ["git_sha"],
             multiprocess_mode="livemax",
         )
@@ -114,6 +116,8 @@ def record_start(state) -> None:
     series.build_info.labels(settings.app_version, settings.git_sha).set(1)
     if settings.git_commit_time is not None:
         series.commit_time.labels(settings.git_sha).set(settings.git_commit_time.timestamp())
+        for sha, committed in settings.git_changes:
+            series.commit_time.labels(sha).set(committed.timestamp())
     if state.model is not None:
         series.model_info.labels(state.model.version).set(1)
         # Every bin exists from the start, at 0: the drift rule needs all ten per feature.

@@ -73,13 +73,25 @@ if [[ $(current) == "$name" ]]; then
   exit 0
 fi
 podman rm --force --time 0 "$name" >/dev/null 2>&1 || true # a leftover of an earlier attempt
+
+# The commits this deployment brings beyond its own, since the one it replaces, each with
+# its time: the app exposes them so that lead time counts every change of a batch (DORA).
+# A range git cannot resolve (no checkout here, a rebased history) brings none.
+revision() { podman inspect --format '{{index .Config.Labels "org.opencontainers.image.revision"}}' "$1"; }
+changes=""
+running=$(current)
+if [[ -n $running ]] &&
+  log=$(git log --format='%H=%cI' "$(revision "$running")..$(revision "$image_ref")" 2>/dev/null); then
+  changes=$(tail -n +2 <<<"$log" | tr '\n' ' ') # the first line is the build's own commit
+fi
 # --no-healthcheck: podman would run the image's HEALTHCHECK from systemd timers; the gate
 # below asks /readyz itself.
 podman run --detach --pull=never --name "$name" \
   --label "$label" --label "lifecycle-lab.image=$image_ref" \
   --read-only --tmpfs /tmp:rw,nosuid,nodev,size=64m --cap-drop ALL \
   --security-opt no-new-privileges --no-healthcheck \
-  --env APP_ENV="$environment" --publish 127.0.0.1::8000 "$image_ref" >/dev/null
+  --env APP_ENV="$environment" --env GIT_CHANGES="$changes" \
+  --publish 127.0.0.1::8000 "$image_ref" >/dev/null
 url=$(url_of "$name")
 
 # 3. The gate: ready in time, or rolled back.

@@ -29,6 +29,8 @@ def test_chaos_is_off_by_default_in_production_but_can_be_forced():
         ("MODEL_DIR", "  ", "empty"),
         ("GIT_COMMIT_TIME", "yesterday", "not an ISO 8601 time"),
         ("GIT_COMMIT_TIME", "2024-05-01T12:00:00", "no time zone"),
+        ("GIT_CHANGES", "abc1234", "is not sha=ISO 8601 time"),
+        ("GIT_CHANGES", "abc1234=yesterday", "not an ISO 8601 time"),
     ],
 )
 def test_a_bad_value_names_the_variable(name, value, fragment):
@@ -50,3 +52,13 @@ def test_the_commit_time_is_one_instant_whatever_its_zone(raw):
 def test_an_unknown_commit_time_is_none():
     assert Settings.from_env({}).git_commit_time is None
     assert Settings.from_env({"GIT_COMMIT_TIME": "unknown"}).git_commit_time is None
+
+
+def test_the_changes_a_deployment_brings_are_commits_with_their_times():
+    raw = "aaa1111=2024-05-01T11:00:00Z  bbb2222=2024-05-01T13:30:00+02:00\n"
+    changes = Settings.from_env({"GIT_CHANGES": raw}).git_changes
+    assert [(sha, when.timestamp()) for sha, when in changes] == [
+        ("aaa1111", 1_714_561_200),
+        ("bbb2222", 1_714_563_000),
+    ]
+    assert Settings.from_env({}).git_changes == ()

@@ -93,6 +93,20 @@ def test_the_commit_time_is_a_gauge_only_when_the_build_knows_it(make_app):
     assert commit_times("def5678") == []  # an unknown time: no series rather than a zero (1970)
 
 
+def test_every_commit_a_deployment_brings_has_its_time(make_app):
+    """Lead time counts every commit of a batch: each gets a series; the max is the build's."""
+    head = datetime(2024, 5, 1, 12, tzinfo=UTC)
+    earlier = (("aaa1111", datetime(2024, 5, 1, 10, tzinfo=UTC)),)
+    client = make_app(git_sha="bbb2222", git_commit_time=head, git_changes=earlier).test_client()
+    ours = {"aaa1111", "bbb2222"}  # other tests' apps share the registry
+    times = {
+        dict(labels)["git_sha"]: value
+        for (name, labels), value in scrape(client).items()
+        if name == "app_commit_timestamp_seconds" and dict(labels)["git_sha"] in ours
+    }
+    assert times == {"bbb2222": 1_714_564_800, "aaa1111": 1_714_557_600}
+
+
 def test_invented_methods_cannot_mint_series(client):
     before = scrape(client)
     for verb in ("FOO", "BAR", "BAZ"):
