@@ -58,7 +58,8 @@ class ReleaseLoop:
         return (self.workdir / "image-ref.txt").read_text().strip()
 
     def build(self, tag: str, *dockerfile_lines: str) -> None:
-        """A variant of the tested image, tagged IMAGE:tag."""
+        """A variant of the tested image, tagged IMAGE:tag (test-*: make release-demo builds
+        its own never-ready image, and may run at the same time)."""
         dockerfile = "\n".join([f"FROM {self.image}:{self.tag}", *dockerfile_lines])
         subprocess.run(
             ["podman", "build", "--quiet", "--format", "docker", "-t", f"{self.image}:{tag}", "-"],
@@ -134,8 +135,8 @@ def test_promotion_copies_the_digest_and_the_signature_without_a_rebuild(loop, g
 
 
 def test_an_unsigned_image_is_refused(loop, good):
-    loop.build("unsigned", "LABEL lifecycle-lab.test=unsigned")
-    unsigned = loop.publish("unsigned")
+    loop.build("test-unsigned", "LABEL lifecycle-lab.test=unsigned")
+    unsigned = loop.publish("test-unsigned")
     result = loop.make("deploy-podman", ENV="staging", IMAGE_REF=unsigned)
     assert_refused(result, "refused", "A signature was required, but no signature exists")
     assert_untouched(loop, good)
@@ -143,8 +144,8 @@ def test_an_unsigned_image_is_refused(loop, good):
 
 def test_a_signature_copied_onto_another_image_is_refused(loop, good):
     """Tampering: a valid signature of the good digest, put beside a different image."""
-    loop.build("tampered", "LABEL lifecycle-lab.test=tampered")
-    tampered = loop.publish("tampered")
+    loop.build("test-tampered", "LABEL lifecycle-lab.test=tampered")
+    tampered = loop.publish("test-tampered")
     shutil.copytree(loop.lookaside(good), loop.lookaside(tampered))
     result = loop.make("deploy-podman", ENV="staging", IMAGE_REF=tampered)
     assert_refused(result, "refused", "does not match")
@@ -153,8 +154,8 @@ def test_a_signature_copied_onto_another_image_is_refused(loop, good):
 
 def test_a_release_that_never_becomes_ready_is_rolled_back(loop, good):
     # The real image with its model gone: it runs, and /readyz answers 503 forever.
-    loop.build("never-ready", "ENV MODEL_DIR=/nonexistent")
-    never_ready = loop.publish("never-ready")
+    loop.build("test-never-ready", "ENV MODEL_DIR=/nonexistent")
+    never_ready = loop.publish("test-never-ready")
     loop.ok("sign", IMAGE_REF=never_ready)
     result = loop.make(
         "deploy-podman",
