@@ -56,8 +56,10 @@ step "registry up" make registry-up
 line "registry up" "127.0.0.1:$REGISTRY_PORT"
 step "signing key" make signing-key
 line "signing key" "$(cat "$RELEASE_DIR/signing-key.fpr")"
+image=$(make -s print-image)
+tag=$(git rev-parse --short HEAD) # the tag make image gives the build (TAG in mk/container.mk)
 step "image" make image
-line "image" "$(make -s print-image):$(git rev-parse --short HEAD)"
+line "image" "$image:$tag"
 step "publish" make publish
 good=$(ref)
 line "publish" "$good"
@@ -74,9 +76,8 @@ line "deploy production" "$(make -s deployed ENV=production)"
 
 # A bad release: the real image with its model gone, so it runs but is never ready
 # (as scripts/k8s-rollback-check.sh does on kind). Published under a tag of its own, unsigned.
-image="$(make -s print-image)"
 build_never_ready() {
-  printf 'FROM %s\nENV MODEL_DIR=/nonexistent\n' "$image:$(git rev-parse --short HEAD)" |
+  printf 'FROM %s\nENV MODEL_DIR=/nonexistent\n' "$image:$tag" |
     podman build --quiet --format docker --tag "$image:never-ready" -
 }
 step "build a bad release" build_never_ready
