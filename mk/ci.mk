@@ -4,7 +4,7 @@
 
 .PHONY: pipeline tools validate-ci sbom check-commits junit-summary system-deps system-deps-podman \
 	tf-roots-validate image-save image-load publish sign verify promote-image changelog deploy \
-	deploy-render jenkins-up jenkins-down
+	deploy-render jenkins-up jenkins-down agent-rootfs agent-toolchain
 
 COMPOSE        ?= docker compose
 # One list of the Debian/Ubuntu packages the test suite needs beyond Python and Node;
@@ -23,6 +23,9 @@ BASE           ?= origin/main
 HEAD_REF       ?= HEAD
 ENV            ?= staging
 TF_ROOTS       ?= $(sort $(dir $(wildcard terraform/environments/*/*.tf)))
+# The Jenkins agent's toolchain as a Debian trixie root file system. Outside the repository:
+# linters that walk the tree (npm-groovy-lint, yamllint) would walk a whole Debian.
+AGENT_ROOTFS   ?= /var/tmp/lifecycle-lab-agent-rootfs
 
 ##@ integrate (CI)
 
@@ -153,6 +156,19 @@ jenkins-up: ## Jenkins with this repository's pipeline job: http://127.0.0.1:809
 	@test -n "$${JENKINS_ADMIN_PASSWORD:-}" || { echo "export JENKINS_ADMIN_PASSWORD=... first" >&2; exit 2; }
 	$(COMPOSE) -f docker/compose.yaml --profile jenkins up -d --build jenkins
 	@echo "Jenkins: http://127.0.0.1:$${JENKINS_PORT:-8090}  (user admin, job lifecycle-lab)"
+
+# The Jenkins image cannot be built on the CI machine (its base image cannot be pulled), but
+# the layer its `sh` steps run in can: the same Debian packages (docker/jenkins/packages.txt)
+# on the same Debian release (trixie), in a root file system made by debootstrap.
+agent-rootfs: # build $(AGENT_ROOTFS): Debian trixie + docker/jenkins/packages.txt (debootstrap; root; a few minutes)
+	scripts/agent-rootfs.sh $(AGENT_ROOTFS)
+
+agent-toolchain: setup agent-rootfs ## the Jenkins agent's toolchain on trixie: every command of the Jenkinsfile, `make test` on Python 3.13
+	@started=$$SECONDS; status=0; \
+	AGENT_ROOTFS=$(AGENT_ROOTFS) $(PY) -m pytest -p no:cacheprovider -q tests/infra/test_jenkins_agent.py \
+		|| status=$$?; \
+	echo "agent-toolchain: $$((SECONDS - started)) s (make test on trixie: reports/agent-make-test.log)"; \
+	exit $$status
 
 jenkins-down: # stop Jenkins (its home volume is kept)
 	$(COMPOSE) -f docker/compose.yaml --profile jenkins stop jenkins

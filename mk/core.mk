@@ -38,16 +38,18 @@ run: $(call synced,serve api-docs) ## serve the app under gunicorn on $PORT (def
 #               tool or a real server, each run once by the one target that owns it -
 #               tests/infra/* by its `validate-<area>` target, tests/docs by validate-docs
 #               and test-docs, tests/integration (but test_gunicorn.py) by test-integration,
-#               tests/browser by test-browser, tests/e2e by e2e, plus the Ansible converge.
+#               tests/browser by test-browser, tests/e2e by e2e, plus the Ansible converge
+#               and the Jenkins agent's toolchain (agent-toolchain, in mk/ci.mk).
 # Directories rather than markers: `ls tests/contract` shows the fast contracts, and a test
 # that needs promtool or kubectl goes to tests/infra, beside its Python-only counterpart.
 # CHECK_PARTS is the one list of the pipeline's stages: .ci/run calls `make check`,
 # `make pipeline` asks `make print-check-parts` for it, and tests/contract/test_ci_contract.py
 # fails when ci.yml or the Jenkinsfile (which fan out into jobs) run a part more or less.
-CHECK_PARTS := lint validate test-docs test-integration test-browser e2e ansible-test release-demo
+CHECK_PARTS := lint validate test-docs test-integration test-browser e2e ansible-test release-demo \
+	agent-toolchain
 # Parts to leave out of this run, because the caller runs them itself (.ci/run runs the
-# Ansible converge and the release loop beside the others):
-# make check CHECK_SKIP="ansible-test release-demo"
+# Ansible converge, the release loop and the Jenkins agent beside the others):
+# make check CHECK_SKIP="ansible-test release-demo agent-toolchain"
 CHECK_SKIP  ?=
 
 # pytest-xdist runs test files side by side, one process per core (at most four: each imports
@@ -77,7 +79,7 @@ setup: $(call synced,$(DEPENDENCY_GROUPS)) ## create .venv with every Python dep
 ##@ test
 
 # The full tier: each part of CHECK_PARTS (above) in turn, timed.
-check: setup ## the full tier, before you push: lint, validate, labs, real servers, browser, e2e, converge
+check: setup ## the full tier, before you push: lint, validate, labs, real servers, browser, e2e, converge, Jenkins agent
 	@started=$$SECONDS; \
 	for part in $(filter-out $(CHECK_SKIP),$(CHECK_PARTS)); do \
 		echo "==> make check: $$part"; part_started=$$SECONDS; \

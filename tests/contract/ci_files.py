@@ -13,6 +13,15 @@ JENKINSFILE = ROOT / "Jenkinsfile"
 # Tests that only the pipelines run, not `make check`: they download Terraform's providers or
 # need a kind cluster, which the offline CI machine has not. Delivery waits for them too.
 PIPELINE_ONLY_TESTS = ("tf-roots-validate", "k8s-smoke", "k8s-rollback-check")
+# The Python of the Jenkins image's Debian (trixie): ci.yml's test matrix covers it, and
+# tests/infra/test_jenkins_agent.py finds it on the agent.
+JENKINS_AGENT_PYTHON = "3.13"
+# Parts of `make check` that only the CI machine runs (.ci/run), each with its reason. The
+# pipelines run everything else; `make pipeline` runs these too.
+CI_MACHINE_ONLY_PARTS = {
+    "agent-toolchain": "proves the Jenkins image's packages on trixie on the one machine that "
+    "cannot build that image; Jenkins already runs in it, and GitHub Actions runs no Jenkins",
+}
 TARGET = re.compile(r"^[a-z][a-z0-9_-]*$")
 # `make` in command position: line start, after `$(`, `&&`, `||`, `;` or `|` (not in prose),
 # maybe run as root (`sudo make`, `sudo env PATH=... make`).
@@ -118,3 +127,39 @@ def check_parts() -> tuple[str, ...]:
         check=True,
     )
     return tuple(answer.stdout.split())
+
+
+# --- the commands the Jenkins agent must have ------------------------------------------------
+# Every shell script of the Jenkinsfile: sh '...', sh '''...''', sh(script: '...' or "...").
+SH_STEP = re.compile(
+    r"""\bsh\s*\(?\s*(?:script:\s*)?(?:'''(.*?)'''|'([^']*)'|"([^"]*)")""", flags=re.DOTALL
+)
+# Where a new simple command starts in a shell script: a line, `;`, a pipe, `&&`, `||`, `$(`.
+COMMAND_START = re.compile(r"\n|;|\|\|?|&&|\$\(")
+SHELL_KEYWORDS = {"if", "then", "else", "elif", "fi", "do", "done", "while", "for", "!"}
+ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+
+
+def jenkins_shell_scripts() -> list[str]:
+    return ["".join(parts) for parts in SH_STEP.findall(JENKINSFILE.read_text())]
+
+
+def commands_in_script(script: str) -> set[str]:
+    """The programs a shell script runs: the first word of each simple command, after
+    keywords and variable assignments (`x=$(cmd ...)` runs cmd)."""
+    commands = set()
+    for piece in COMMAND_START.split(script):
+        for word in piece.split():
+            if word in SHELL_KEYWORDS or ASSIGNMENT.match(word):
+                continue
+            if re.fullmatch(r"[a-z\[][a-z0-9_.\[-]*", word):
+                commands.add(word)
+            break
+    return commands
+
+
+def jenkins_commands() -> set[str]:
+    """Every program a Jenkinsfile `sh` step calls, and every tool a stage probes for with
+    toolAvailable('...')."""
+    probed = set(re.findall(r"toolAvailable\('([^']+)'\)", JENKINSFILE.read_text()))
+    return probed.union(*map(commands_in_script, jenkins_shell_scripts()))

@@ -15,6 +15,7 @@ import re
 import pytest
 
 from tests.contract.ci_files import (
+    CI_MACHINE_ONLY_PARTS,
     JENKINSFILE,
     PIPELINE_ONLY_TESTS,
     check_parts,
@@ -27,8 +28,9 @@ from tests.contract.ci_files import (
 # Make targets that change what runs somewhere: a job or stage calling one is a delivery job.
 DELIVERY_TARGETS = {"publish", "sign", "promote-image", "deploy"}
 # What "the whole CI" runs: the jobs (stages) a delivery job waits for must run all of these:
-# the fast tier, every part of `make check` (mk/core.mk) and the tests only pipelines can run.
-TEST_TARGETS = {"test", *check_parts(), *PIPELINE_ONLY_TESTS}
+# the fast tier, every part of `make check` (mk/core.mk) but those only the CI machine runs,
+# and the tests only pipelines can run.
+TEST_TARGETS = {"test", *check_parts(), *PIPELINE_ONLY_TESTS} - set(CI_MACHINE_ONLY_PARTS)
 STATUS_FUNCTION = re.compile(r"\b(always|failure|cancelled)\s*\(")
 LOCAL_WORKFLOW = re.compile(r"^\./\.github/workflows/([\w.-]+\.ya?ml)$")
 
