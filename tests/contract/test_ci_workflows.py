@@ -11,7 +11,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.contract.ci_files import WORKFLOWS, load_workflow, run_scripts, workflow_names
+from tests.contract.ci_files import (
+    JENKINS_AGENT_PYTHON,
+    WORKFLOWS,
+    load_workflow,
+    run_scripts,
+    workflow_names,
+)
 from tests.helpers import ROOT
 
 ISSUE_TEMPLATES = ROOT / ".github" / "ISSUE_TEMPLATE"
@@ -185,13 +191,19 @@ def test_production_deploys_only_tags_and_staging_only_main():
     assert deploy["environment"] == "${{ inputs.environment }}"
 
 
-def test_ci_cancels_superseded_pull_request_runs_only_and_tests_two_pythons():
+def test_ci_cancels_superseded_pull_request_runs_only_and_tests_the_pythons_images_run():
     ci = load_workflow("ci.yml")
     assert ci["concurrency"] == {
         "group": "${{ github.workflow }}-${{ github.ref }}",
         "cancel-in-progress": "${{ github.event_name == 'pull_request' }}",
     }
-    assert ci["jobs"]["test"]["strategy"]["matrix"]["python"] == ["3.11", "3.12"]
+    pythons = ci["jobs"]["test"]["strategy"]["matrix"]["python"]
+    # The app image's base (python:3.X-slim), Debian 12's Python (the local base image and the
+    # CI machine) and the Jenkins agent's.
+    app_image = re.search(
+        r"^ARG PYTHON_IMAGE=\S*python:(\d+\.\d+)", (ROOT / "docker/Dockerfile").read_text(), re.M
+    ).group(1)
+    assert {app_image, "3.11", JENKINS_AGENT_PYTHON} <= set(pythons), pythons
     assert "--junitxml=" in ci["jobs"]["test"]["env"]["PYTEST_ADDOPTS"]
 
 
