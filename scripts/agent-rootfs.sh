@@ -68,4 +68,4 @@ chroot "$rootfs" useradd --uid 1000 --create-home --shell /bin/bash jenkins
 
 # Written last: its presence says the build finished, its content which list it holds.
 cp "$packages" "$rootfs/etc/agent-packages.txt"
-echo "agent-rootfs: built $rootfs ($(du -sh "$rootfs" | cut -f1))"
+echo "agent-rootfs: built $rootfs ($(du -sh "$rootfs" | cut -f1)) in ${SECONDS}s"
