@@ -17,8 +17,10 @@ from tests.contract.ci_files import (
     CI_MACHINE_ONLY_PARTS,
     PIPELINE_ONLY_TESTS,
     check_parts,
+    commands_in_script,
     defined_make_targets,
     jenkins_calls,
+    jenkins_commands,
     jenkins_stages,
     jenkins_targets,
     make_database,
@@ -50,6 +52,15 @@ def test_the_target_parser_reads_make_calls_like_a_shell_does():
     assert targets_in_command("make image e2e sbom") == ["image", "e2e", "sbom"]
     assert targets_in_command('sudo env "PATH=$PATH" make ansible-test') == ["ansible-test"]
     assert targets_in_command('echo "merge to make it the active model"') == []
+
+
+def test_the_command_reader_finds_the_programs_a_shell_step_runs():
+    """tests/infra/test_jenkins_agent.py looks for each of these on the agent."""
+    script = (
+        'host=$(echo "$A" | cut -d/ -f1)\nif [ -z "$B" ]; then\n  exit 0\nfi\nprintf x | podman'
+    )
+    assert commands_in_script(script) == {"echo", "cut", "[", "exit", "printf", "podman"}
+    assert {"make", "git", "podman", "terraform"} <= jenkins_commands()
 
 
 def test_make_knows_its_own_targets_and_not_invented_ones():
