@@ -163,7 +163,7 @@ jenkins-up: ## Jenkins with this repository's pipeline job: http://127.0.0.1:809
 agent-rootfs: # build $(AGENT_ROOTFS): Debian trixie + docker/jenkins/packages.txt (debootstrap; root; a few minutes)
 	scripts/agent-rootfs.sh $(AGENT_ROOTFS)
 
-agent-toolchain: setup agent-rootfs ## the Jenkins agent's toolchain on trixie: every command of the Jenkinsfile, `make test` on Python 3.13
+agent-toolchain: setup agent-rootfs # the Jenkins agent's toolchain on trixie: every command of the Jenkinsfile, `make test` on Python 3.13
 	@started=$$SECONDS; status=0; \
 	AGENT_ROOTFS=$(AGENT_ROOTFS) $(PY) -m pytest -p no:cacheprovider -q tests/infra/test_jenkins_agent.py \
 		|| status=$$?; \
