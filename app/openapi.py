@@ -98,6 +98,7 @@ def _predict_body(model) -> dict:
 def build_document(settings, model, chaos_enabled: bool) -> dict:
     features = model.feature_names if model else ()
     classes = model.classes if model else ()
+    accepted_ranges = model.accepted_ranges if model else {}
     paths = {
         "/": {
             "get": {
@@ -152,7 +153,7 @@ def build_document(settings, model, chaos_enabled: bool) -> dict:
         "paths": paths,
         "components": {
             "schemas": {
-                "PredictRequest": predict_request_schema(features),
+                "PredictRequest": predict_request_schema(features, accepted_ranges),
                 "PredictResponse": predict_response_schema(classes),
                 "ModelMetadata": MODEL_METADATA_SCHEMA,
                 "Error": ERROR_SCHEMA,

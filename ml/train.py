@@ -59,6 +59,11 @@ def artifact_document(ws, version, run_id, collected, data, pipeline, search) ->
         "git_sha": git_sha(ws),
         "mlflow_run_id": run_id,
         "features": list(data.dataset.feature_names),
+        # The data card's ranges travel with the model: the service refuses input outside them.
+        "accepted_ranges": {
+            spec["name"]: {"min": spec["min"], "max": spec["max"], "unit": spec["unit"]}
+            for spec in preprocess_stage.load_columns(ws)["features"]
+        },
         "classes": classes,
         "preprocessing": {
             "type": "standard_scaler",

@@ -111,6 +111,12 @@ class Model:
         """`bin_of` for every feature at once (values in `feature_names` order)."""
         return list(map(bisect.bisect_right, self._edges, values))
 
+    @property
+    def accepted_ranges(self) -> dict[str, dict[str, Any]]:
+        """Per feature name, {"min", "max", "unit"}: what a real measurement can be (the data
+        card's accepted range). Empty for a model trained before models recorded it."""
+        return self.document.get("accepted_ranges", {})
+
     def metadata(self) -> dict[str, Any]:
         doc = self.document
         return {

@@ -1,5 +1,6 @@
 """Every endpoint of the service contract through the Flask test client."""
 
+import json
 import re
 
 import pytest
@@ -7,6 +8,7 @@ from jsonschema import Draft202012Validator
 
 from app.api import predict_request_schema
 from app.state import EXTENSION
+from tests.helpers import ROOT
 
 
 def current_model(app):
@@ -103,8 +105,19 @@ def test_openapi_publishes_the_validation_schema(client, app):
     request_schema = document["components"]["schemas"]["PredictRequest"]
     features = request_schema["properties"]["features"]
     assert features["required"] == list(current_model(app).feature_names)
-    assert request_schema == predict_request_schema(current_model(app).feature_names)
+    model = current_model(app)
+    assert request_schema == predict_request_schema(model.feature_names, model.accepted_ranges)
     assert "/api/v1/predict" in document["paths"]
+
+
+def test_openapi_states_the_data_cards_accepted_range_of_every_feature(client):
+    columns = json.loads((ROOT / "data" / "columns.json").read_text())
+    document = client.get("/openapi.json").get_json()
+    published = document["components"]["schemas"]["PredictRequest"]["properties"]["features"]
+    for spec in columns["features"]:
+        feature = published["properties"][spec["name"]]
+        assert (feature["minimum"], feature["maximum"]) == (spec["min"], spec["max"])
+        assert spec["unit"] in feature["description"]
 
 
 def test_every_route_of_the_app_is_in_the_openapi_document(client, app):

@@ -27,6 +27,8 @@ def error_of(response):
         (lambda b: b["features"].update(alcohol=True), "features.alcohol"),
         (lambda b: b["features"].update(alcohol=None), "features.alcohol"),
         (lambda b: b["features"].update(proline=1e12), "features.proline"),
+        (lambda b: b["features"].update(proline=-5), "features.proline"),
+        (lambda b: b["features"].update(ash=0.4), "features.ash"),
         (lambda b: b["features"].update(colour=1.0), "features.colour"),
         (lambda b: b.update(extra=1), "extra"),
         (lambda b: b.pop("features"), "features"),
