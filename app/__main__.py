@@ -9,6 +9,9 @@ connections a load balancer is still sending are refused. So on SIGTERM this pro
   3. forwards SIGTERM: gunicorn's documented graceful stop (in-flight requests finish).
 Every other signal gunicorn knows (HUP reloads, INT and QUIT stop at once, TTIN/TTOU...) is
 passed on unchanged, and this process exits with gunicorn's exit status.
+
+It also says where to look: once /readyz answers 200, one log line gives the service's URL
+and its API docs' (the first thing `make run` users need, easily lost among the JSON lines).
 """
 
 import logging
@@ -18,10 +21,12 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.request
 from pathlib import Path
 
-from app.config import ConfigError, Settings
+from app.config import ALL_INTERFACES, ConfigError, Settings
 from app.observability import configure_logging
 from app.state import Switches
 
@@ -38,6 +43,27 @@ PASSED_ON = (
     signal.SIGTTOU,
     signal.SIGWINCH,
 )
+READY_WITHIN_SECONDS = 60  # after that, /readyz itself says what is missing
+
+
+def announce_when_ready(settings: Settings, gunicorn: subprocess.Popen) -> None:
+    """Log the URLs to open once /readyz answers 200 (never, if gunicorn stops first)."""
+    host = "localhost" if settings.host == ALL_INTERFACES else settings.host
+    url = f"http://{host}:{settings.port}"
+    deadline = time.monotonic() + READY_WITHIN_SECONDS
+    while gunicorn.poll() is None:
+        try:
+            with urllib.request.urlopen(url + "/readyz", timeout=2):  # noqa: S310  # nosec B310
+                break
+        except OSError:  # not listening yet, or a 503 (HTTPError is an OSError)
+            if time.monotonic() > deadline:
+                log.warning(f"not ready after {READY_WITHIN_SECONDS} s: see {url}/readyz")
+                return
+            time.sleep(0.5)
+    else:
+        return
+    docs = f", API docs at {url}/docs/" if settings.api_docs else ""
+    log.info(f"ready: serving at {url}/{docs}", extra={"url": url})
 
 
 def main() -> int:
@@ -59,6 +85,8 @@ def main() -> int:
         [sys.executable, "-m", "gunicorn", "--config", str(GUNICORN_CONFIG), "app:create_app()"],
         env=env,
     )
+
+    threading.Thread(target=announce_when_ready, args=(settings, gunicorn), daemon=True).start()
 
     def pass_on(signum, _frame):
         gunicorn.send_signal(signum)

@@ -273,3 +273,18 @@ def test_a_run_that_names_no_metrics_dir_removes_the_one_it_made(tmp_path):
         server.proc.send_signal(signal.SIGTERM)
         assert server.proc.wait(timeout=30) == 0
     assert not made[0].exists()
+
+
+@pytest.mark.parametrize("api_docs", ["true", "false"])
+def test_the_server_says_where_to_look_once_ready(api_docs):
+    # `make run` prints JSON lines; the URL to open is one of them, once /readyz answers.
+    with run_gunicorn(env={"API_DOCS": api_docs}) as server:
+        deadline = time.monotonic() + 30
+        while "ready: serving at" not in server.log() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        lines = [json.loads(line) for line in server.log().splitlines() if "ready: " in line]
+    assert len(lines) == 1, server.log()
+    expected = f"ready: serving at {server.url}/"
+    if api_docs == "true":
+        expected += f", API docs at {server.url}/docs/"
+    assert lines[0]["event"] == expected
