@@ -1,6 +1,6 @@
 # Core: the develop loop (run, the fast tier, lint, format, setup) and the full tier.
 
-.PHONY: setup run lint fmt test check print-check-parts test-unit test-integration bench profile clean
+.PHONY: setup hooks run lint fmt test check print-check-parts test-unit test-integration bench profile clean
 
 # uv from the PATH, or a private copy in .tools/ (a venv: works where the system Python
 # refuses `pip install`, as Debian's and Ubuntu's do).
@@ -73,6 +73,10 @@ lint: setup ## ruff, bandit, yamllint, shellcheck (hadolint and friends run in `
 fmt: setup ## format the Python code
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# pre-commit comes with the dev group; the hooks run the tools of .venv (.pre-commit-config.yaml).
+hooks: $(call synced,dev) ## install the git hooks: lint before each commit, a conventional subject for each message
+	$(VENV)/bin/pre-commit install --hook-type pre-commit --hook-type commit-msg
 
 setup: $(call synced,$(DEPENDENCY_GROUPS)) ## create .venv with every Python dependency from uv.lock (idempotent); `make tools` adds the Node validators
 
