@@ -3,14 +3,17 @@
 Three apps, one request each: this app's /healthz and /api/v1/predict, and the one route
 (/ping) of each baseline (scripts/bench_baselines.py):
   * a bare Flask app, no metrics, no logs: the floor, what Flask and gunicorn alone cost;
-  * the same app instrumented with prometheus_flask_exporter, as its gunicorn recipe says:
-    what a user would otherwise pick to get request metrics.
+  * the same app instrumented with prometheus_flask_exporter, as its gunicorn recipe says,
+    with gunicorn's access log on: what a user who wants request metrics and request logs
+    would otherwise run. This app writes a JSON access line for every request; a peer that
+    logs nothing would bill this app for its logs alone.
 Targets, throughput of this app / the baseline's:
   * /healthz ≥ 0.85 of the bare app: request id, metrics and the JSON access line cost little;
   * /healthz ≥ 0.95 of the exporter: ours costs about what the library's does;
   * predict ≥ 0.75 of the bare app: predict does real work (parse, validate, model, metrics).
 All servers get the same settings: the production ones (app/gunicorn.conf.py: gthread,
-GUNICORN_THREADS, gunicorn's own access log off), one worker each.
+GUNICORN_THREADS, gunicorn's own access log off), one worker each — but for the exporter's
+access log, turned on through gunicorn's documented GUNICORN_CMD_ARGS.
 
 The servers run side by side and are loaded in turn with wrk, in rounds: one short run of
 each, back to back, the order flipped every round. A round's ratio (this app / baseline)
@@ -56,6 +59,9 @@ APPS = {  # None: the service itself, started as `make run` starts it (python -m
     "exporter": "scripts.bench_baselines:create_exporter_app()",
 }
 READY_PATHS = {"app": "/readyz", "bare": BASELINE_PATH, "exporter": BASELINE_PATH}
+# gunicorn's access log, one line per request to stdout (as this app writes its own): the
+# exporter app as a user who wants request logs runs it. The bare app stays the floor.
+EXTRA_SETTINGS = {"exporter": {"GUNICORN_CMD_ARGS": "--access-logfile -"}}
 PREDICT_PATH = "/api/v1/predict"  # posted with a row of the dataset, to the baselines too
 # One comparison a line: this app's path against a baseline app's /ping.
 CASES = {
@@ -97,7 +103,7 @@ def start(name: str, port: int, workdir: Path, workers: int) -> subprocess.Popen
     return subprocess.Popen(
         gunicorn_command(APPS[app_of(name)]),
         cwd=ROOT,
-        env=server_env(name, port, workdir, workers),
+        env=server_env(name, port, workdir, workers, **EXTRA_SETTINGS.get(app_of(name), {})),
         stdout=log,
         stderr=subprocess.DEVNULL,
     )
@@ -182,6 +188,8 @@ def generation(number, workdir, args, names) -> dict[str, list[tuple[float, floa
         results = {case: paired_rounds(*urls, args) for case, urls in cases.items()}
         if not exporter_counted(url["exporter"]):
             raise SystemExit("bench: the exporter app's /metrics did not count its requests")
+        if BASELINE_PATH not in (here / "access-exporter.log").read_text():
+            raise SystemExit("bench: the exporter app wrote no access line")
         return results
     finally:
         for server in servers:
