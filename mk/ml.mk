@@ -3,7 +3,7 @@
 # retrain change the registry, and those are the changes you commit.
 
 .PHONY: experiments experiments-env train evaluate register retrain promote rollback decommission simulate-drift \
-	drift-check ml-status validate-ml test-ml
+	drift-check ml-status ml-sync validate-ml test-ml
 
 ##@ ML
 
@@ -49,8 +49,11 @@ drift-check: $(call synced,ml) ## input-bin shares and PSI of the newest data/in
 
 ##@ ML
 
-ml-status: $(call synced,ml) ## the model registry: versions, status, last event
+ml-status: $(call synced,ml) ## the model registry: versions, status, last event; where MLflow's differs
 	$(PY) -m ml status
+
+ml-sync: $(call synced,ml) ## mirror models/ into MLflow's model registry (alias champion = active)
+	$(PY) -m ml sync-mlflow
 
 # The schemas are model_registry's package data. index.json refers to model.json by its $id, a
 # name that is never fetched: --base-uri makes check-jsonschema look for it next to index.json.

@@ -105,9 +105,24 @@ def _decommission(ws, args):
 
 
 def _status(ws, args):
+    from ml import mlflow_registry
     from ml.registry import print_index
 
     print_index(ws.model_dir)
+    found = mlflow_registry.differences(ws)  # a TrackingError says which store does not answer
+    for difference in found:
+        print(f"  DIFFERS: {difference}")
+    if found:
+        print(f"MLflow's registry differs from models/index.json: {mlflow_registry.RESYNC}")
+        return 1
+    print(f"MLflow's registry matches (models:/{ws.config['model']['name']}@champion)")
+    return 0
+
+
+def _sync_mlflow(ws, args):
+    from ml import mlflow_registry
+
+    return 0 if mlflow_registry.sync_and_report(ws) else 3
 
 
 def _verify(ws, args):
@@ -180,7 +195,8 @@ def parser() -> argparse.ArgumentParser:
     d = stage("decommission", _decommission, "retire VERSION: kept in history, never served")
     d.add_argument("version")
     d.add_argument("--reason", default="decommissioned")
-    stage("status", _status, "show the registry: versions, status, last event")
+    stage("status", _status, "the registry, and where MLflow's differs (exit 1 if it does)")
+    stage("sync-mlflow", _sync_mlflow, "mirror the registry into MLflow's model registry")
     stage("verify", _verify, "load every non-retired version as the service would (exit 2 if not)")
     r = stage(
         "retrain", _retrain, "collect -> ... -> evaluate -> register -> promote if gate passes"

@@ -23,12 +23,24 @@ from ml.workspace import Workspace
 SERVER_ENV = {"MLFLOW_DISABLE_TELEMETRY": "true", "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
 
 
-def mlflow_command(*args: str) -> list[str]:
-    """The full `mlflow` command line, at the client's version, in its own tool environment."""
+def tool_command(*command: str, offline: bool = False) -> list[str]:
+    """A command run in the full mlflow's tool environment, at the client's version."""
     uv = shutil.which("uv")
     if uv is None:
         raise FileNotFoundError("uv is not on the PATH: start the UI with `make experiments`")
-    return [uv, "tool", "run", "--from", f"mlflow=={version('mlflow-skinny')}", "mlflow", *args]
+    spec = f"mlflow=={version('mlflow-skinny')}"
+    return [uv, "tool", "run", *(["--offline"] if offline else []), "--from", spec, *command]
+
+
+def mlflow_command(*args: str) -> list[str]:
+    return tool_command("mlflow", *args)
+
+
+def installed() -> bool:
+    """Is the tool environment in uv's cache already? Offline, uv can only reuse it; a bare
+    Python in it starts in about a second, where the mlflow command takes many."""
+    probe = tool_command("python", "-c", "", offline=True)
+    return subprocess.run(probe, capture_output=True, check=False).returncode == 0
 
 
 def server_command(
@@ -55,9 +67,13 @@ def serve_ui(ws: Workspace, host: str, port: int) -> int:
         print(f"MLFLOW_TRACKING_URI is a tracking server: open {chosen}")
         return 0
     uri = tracking.tracking_uri(ws)
-    tracking.connect(ws)  # creates the default store, or says which store does not answer
+    experiment_id = tracking.connect(ws)  # creates the default store, or says which one fails
     command = server_command(uri, tracking.artifact_location(uri), host, port)
+    if not installed():
+        print(f"first start: installs mlflow {version('mlflow-skinny')} into a uv tool environment")
     print(f"MLflow UI: http://{host}:{port}/ (store {uri}; Ctrl-C stops it)")
-    print(f"  first start: installs mlflow {version('mlflow-skinny')} into a uv tool environment")
+    print(f"  the runs: http://{host}:{port}/#/experiments/{experiment_id}/runs")
+    name = ws.config["model"]["name"]
+    print(f"  the model registry: http://{host}:{port}/#/models/{name}")
     # The server replaces this process, so Ctrl-C reaches it directly.
     os.execve(command[0], command, {**os.environ, **SERVER_ENV})  # noqa: S606

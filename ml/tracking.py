@@ -37,6 +37,12 @@ os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2")
 # most commands (`ml status`, `ml drift-check`, ...) record nothing.
 
 
+# MLflow 3's UI opens an experiment in the view its kind names, GenAI (traces, prompts) unless
+# told: this one is model training, so its runs table comes first.
+EXPERIMENT_KIND = "mlflow.experimentKind"
+MODEL_TRAINING = {EXPERIMENT_KIND: "custom_model_development"}
+
+
 def unreachable() -> tuple[type[Exception], ...]:
     """What "the store cannot be reached" looks like: MLflow's own errors (an HTTP server
     that does not answer), the database's, and the file system's."""
@@ -88,9 +94,15 @@ def connect(ws: Workspace) -> str:
             default_store(ws).mkdir(parents=True, exist_ok=True)
         mlflow.set_tracking_uri(uri)
         experiment = mlflow.get_experiment_by_name(name)
-        if experiment is not None:
-            return experiment.experiment_id
-        return mlflow.create_experiment(name, artifact_location=artifact_location(uri))
+        if experiment is None:
+            return mlflow.create_experiment(
+                name, artifact_location=artifact_location(uri), tags=MODEL_TRAINING
+            )
+        if experiment.tags.get(EXPERIMENT_KIND) != MODEL_TRAINING[EXPERIMENT_KIND]:
+            mlflow.MlflowClient().set_experiment_tag(
+                experiment.experiment_id, EXPERIMENT_KIND, MODEL_TRAINING[EXPERIMENT_KIND]
+            )
+        return experiment.experiment_id
     except unreachable() as exc:
         raise TrackingError(f"the tracking store {uri} cannot be reached: {exc}") from None
 
@@ -225,13 +237,17 @@ def _tag_run(ws: Workspace, version: str, entry: dict) -> str:
 
 @contextlib.contextmanager
 def registry_tags(ws: Workspace) -> Iterator[None]:
-    """Around a registry change: then tag the run of every version whose status it changed.
+    """Around a registry change: then tag the run of every version whose status it changed,
+    and mirror the registry into MLflow's (ml/mlflow_registry.py).
 
     The registry (models/, in git) is the source of truth, so a run this store does not hold
     (a version trained on another machine, or before tracking) is reported, not an error.
     """
+    from ml import mlflow_registry  # it builds on this module
+
     before = read_index(ws.model_dir, missing_ok=True)["versions"]
     yield
     for version, entry in read_index(ws.model_dir)["versions"].items():
         if before.get(version, {}).get("status") != entry["status"]:
             print(f"  tracking: {_tag_run(ws, version, entry)}")
+    mlflow_registry.sync_and_report(ws)

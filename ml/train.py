@@ -106,7 +106,11 @@ def artifact_document(ws, version, run_id, collected, data, pipeline, search) ->
 def train(ws: Workspace) -> Trained:
     version = next_version(ws.model_dir)
     # The run starts before the work: an unreachable store stops training at once.
-    with tracking.training_run(ws, run_name=f"candidate {version}") as run:
+    # A name that tells runs apart in the UI's table: the version it would become, the config
+    # it was trained with (its hash) and when, e.g. "v2 config 93df378 2026-12-07 02:06".
+    started = now().replace("T", " ")[:16]
+    run_name = f"{version} config {config_sha256(ws)[:7]} {started}"
+    with tracking.training_run(ws, run_name=run_name) as run:
         collected = collect_stage.collect(ws)
         data = preprocess_stage.preprocess(ws, collected)  # raises on a bad batch
         search = optimize_stage.optimize(ws, data.X_train, data.y_train)

@@ -12,6 +12,7 @@ import subprocess
 import sys
 from types import SimpleNamespace
 
+import mlflow
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -36,22 +37,26 @@ def recorded(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("mlflow-ui")
     ws = make_workspace(workdir / "student")
     env = {name: value for name, value in os.environ.items() if name != "MLFLOW_TRACKING_URI"}
-    trained = subprocess.run(
-        [sys.executable, "-m", "ml", "--root", str(ws.root), "train"],
-        env={**env, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert trained.returncode == 0, trained.stdout[-2000:] + trained.stderr[-2000:]
+    # make train, make register, make promote VERSION=v2: v2 becomes MLflow's champion.
+    for step in (["train"], ["register"], ["promote", "v2"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "ml", "--root", str(ws.root), *step],
+            env={**env, "PYTHONPATH": str(ROOT)},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     candidate = json.loads(ws.candidate_path.read_text())
     with run_mlflow_server(workdir, f"sqlite:///{default_store(ws) / 'mlflow.db'}") as url:
         yield SimpleNamespace(url=url, ws=ws, candidate=candidate)
 
 
 def run_link(candidate: dict):
-    """The run as the runs page lists it, under the name `make train` printed."""
-    return (By.LINK_TEXT, f"candidate {candidate['version']}")
+    """The run as the runs page lists it: its name starts with the version and the config's
+    hash (then the time it started)."""
+    name = f"{candidate['version']} config {candidate['training']['config_sha256'][:7]} "
+    return (By.PARTIAL_LINK_TEXT, name)
 
 
 @pytest.fixture
@@ -97,3 +102,26 @@ def test_the_run_page_shows_the_candidates_metrics_and_trials(runs_page, recorde
     assert sorted(trial.text for trial in trials) == sorted(f"C={c}" for c in grid)
     # The UI is one page: everything this whole walk loaded came from the server itself.
     assert loaded_from_elsewhere(runs_page, recorded.url) == []
+
+
+def test_the_link_make_experiments_prints_opens_the_runs_table(browser, recorded, screenshot):
+    experiment = mlflow.MlflowClient(recorded.url).get_experiment_by_name(
+        recorded.candidate["name"]
+    )
+    browser.get(f"{recorded.url}/#/experiments/{experiment.experiment_id}/runs")
+    run = WebDriverWait(browser, 60).until(
+        EC.visibility_of_element_located(run_link(recorded.candidate))
+    )
+    screenshot("mlflow-runs-link")
+    assert run.get_attribute("href").endswith(f"/runs/{recorded.candidate['mlflow_run_id']}")
+
+
+def test_the_model_registry_page_shows_the_champion(browser, recorded, screenshot):
+    name = recorded.candidate["name"]
+    champion = mlflow.MlflowClient(recorded.url).get_model_version_by_alias(name, "champion")
+    assert champion.tags["registry.version"] == "v2"
+    browser.get(f"{recorded.url}/#/models/{name}")
+    wait = WebDriverWait(browser, 60)
+    wait.until(EC.visibility_of_element_located((By.LINK_TEXT, f"Version {champion.version}")))
+    wait.until(lambda page: "champion" in page.find_element(By.TAG_NAME, "body").text)
+    screenshot("mlflow-registry")

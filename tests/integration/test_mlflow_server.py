@@ -42,9 +42,22 @@ def shared(tmp_path_factory):
         assert trained.returncode == 0, trained.stdout[-2000:] + trained.stderr[-2000:]
         registered = ml(ws, "register", uri=url)
         assert registered.returncode == 0, registered.stdout[-2000:] + registered.stderr
+        promoted = ml(ws, "promote", "v2", uri=url)
+        assert promoted.returncode == 0, promoted.stdout[-2000:] + promoted.stderr
+        status = ml(ws, "status", uri=url)
+        client = mlflow.MlflowClient(tracking_uri=url)
         run_id = json.loads(ws.candidate_path.read_text())["mlflow_run_id"]
-        run = mlflow.MlflowClient(tracking_uri=url).get_run(run_id)
-    return SimpleNamespace(ws=ws, workdir=workdir, url=url, run=run, output=registered.stdout)
+        run = client.get_run(run_id)
+        champion = client.get_model_version_by_alias(ws.config["model"]["name"], "champion")
+    return SimpleNamespace(
+        ws=ws,
+        workdir=workdir,
+        url=url,
+        run=run,
+        output=registered.stdout,
+        status=status,
+        champion=champion,
+    )
 
 
 def test_the_server_holds_the_run_with_its_metrics(shared):
@@ -70,6 +83,27 @@ def test_register_reports_the_tag_it_set(shared):
     assert f"v2: MLflow run {shared.run.info.run_id} tagged registry.status=archived" in (
         shared.output
     )
+
+
+def test_the_champion_alias_is_the_promoted_version_with_its_run(shared):
+    assert shared.champion.tags["registry.version"] == "v2"
+    assert shared.champion.run_id == shared.run.info.run_id
+    assert shared.champion.tags["registry.status"] == "active"
+    assert shared.status.returncode == 0, shared.status.stdout + shared.status.stderr
+    assert "MLflow's registry matches (models:/wine-classifier@champion)" in shared.status.stdout
+
+
+def test_a_registry_change_without_the_server_says_how_to_resync(shared):
+    # The server is gone: git's registry changes (it is the source of truth), MLflow's cannot.
+    rolled_back = ml(shared.ws, "rollback", uri=shared.url)
+    assert rolled_back.returncode == 0, rolled_back.stdout + rolled_back.stderr
+    assert "MLflow registry NOT updated: the tracking store cannot be reached" in (
+        rolled_back.stdout
+    )
+    assert "run `make ml-sync`" in rolled_back.stdout
+    status = ml(shared.ws, "status", uri=shared.url)
+    assert status.returncode == 3
+    assert f"the tracking store {shared.url} cannot be reached" in status.stderr
 
 
 def test_training_stops_at_once_when_the_server_is_gone(shared):

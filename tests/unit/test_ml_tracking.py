@@ -11,10 +11,11 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import mlflow
+import pandas as pd
 import pytest
 from mlflow.environment_variables import MLFLOW_DISABLE_TELEMETRY
 
-from ml import tracking
+from ml import mlflow_registry, tracking
 from ml import train as train_stage
 from ml.__main__ import main
 from ml.evaluate import evaluate, report
@@ -34,18 +35,45 @@ def lifecycle(tmp_path_factory):
     report(ws, result)
     client = mlflow.MlflowClient(tracking.tracking_uri(ws))
     run_id = trained.document["mlflow_run_id"]
+    mirror = {}  # what MLflow's model registry says after each step
     with tracking.registry_tags(ws):
         register(ws.model_dir, ws.candidate_path)
     tags["registered"] = client.get_run(run_id).data.tags
+    mirror["registered"] = mirrored(client, ws)
     with tracking.registry_tags(ws):
         promote(ws.model_dir, "v2")
     tags["promoted"] = client.get_run(run_id).data.tags
+    mirror["promoted"] = mirrored(client, ws)
+    champion = mlflow.pyfunc.load_model(f"models:/{ws.config['model']['name']}@champion")
+    predictions = champion.predict(pd.read_csv(ws.base_csv).drop(columns="label").head(5))
     with tracking.registry_tags(ws):
         rollback(ws.model_dir)
     tags["rolled_back"] = client.get_run(run_id).data.tags
+    mirror["rolled_back"] = mirrored(client, ws)
     return SimpleNamespace(
-        ws=ws, trained=trained, result=result, client=client, run=client.get_run(run_id), tags=tags
+        ws=ws,
+        trained=trained,
+        result=result,
+        client=client,
+        run=client.get_run(run_id),
+        tags=tags,
+        mirror=mirror,
+        predictions=predictions,
     )
+
+
+def mirrored(client, ws) -> dict:
+    """MLflow's registry, read back: the champion's registry version, each version's status
+    and run. The store is shared by this process's tests: it is read right after each step."""
+    name = ws.config["model"]["name"]
+    champion = client.get_model_version_by_alias(name, "champion")
+    index = json.loads((ws.model_dir / "index.json").read_text())
+    versions = {}
+    for mv in client.search_model_versions(f"name = '{name}'"):
+        for version, entry in index["versions"].items():
+            if mv.tags.get("registry.sha256") == entry["sha256"]:
+                versions[version] = (mv.tags["registry.status"], mv.run_id)
+    return {"champion": champion.tags["registry.version"], "versions": versions}
 
 
 def test_the_run_holds_the_config_and_the_data_fingerprint(lifecycle):
@@ -118,6 +146,27 @@ def test_lineage_runs_both_ways(lifecycle):
     assert lifecycle.tags["registered"]["registry.status"] == "archived"
     assert lifecycle.tags["promoted"]["registry.status"] == "active"
     assert lifecycle.tags["rolled_back"]["registry.status"] == "archived"
+
+
+def test_mlflows_model_registry_mirrors_every_step(lifecycle):
+    run_id = lifecycle.run.info.run_id
+    assert lifecycle.mirror["registered"] == {
+        "champion": "v1",
+        "versions": {"v1": ("active", None), "v2": ("archived", run_id)},
+    }
+    assert lifecycle.mirror["promoted"]["champion"] == "v2"
+    assert lifecycle.mirror["promoted"]["versions"]["v2"] == ("active", run_id)
+    assert lifecycle.mirror["rolled_back"] == {
+        "champion": "v1",
+        "versions": {"v1": ("active", None), "v2": ("archived", run_id)},
+    }
+    assert mlflow_registry.differences(lifecycle.ws) == []
+
+
+def test_the_champion_alias_loads_and_predicts_in_mlflow(lifecycle):
+    assert (
+        list(lifecycle.predictions) == pd.read_csv(lifecycle.ws.base_csv)["label"].head(5).tolist()
+    )
 
 
 def test_a_version_trained_before_tracking_is_reported_not_an_error(lifecycle, capsys):
