@@ -1,7 +1,7 @@
 # Monitoring: Prometheus rules and their tests, Alertmanager routes, Grafana dashboards,
 # the load generator and the local demo stack. See docs/monitoring.md.
 
-.PHONY: demo loadgen validate-monitoring
+.PHONY: demo loadgen load load-ui validate-monitoring
 
 LOADGEN_ARGS ?= --mode normal --rate 10 --duration 60
 DEMO_ARGS    ?=
@@ -13,6 +13,20 @@ demo: setup ## app + Prometheus + Alertmanager + drift bridge + load generator h
 
 loadgen: # traffic for the running app: LOADGEN_ARGS="--mode normal|errors|slow|drift --rate 10 --duration 60"
 	python3 scripts/loadgen.py $(LOADGEN_ARGS)
+
+# locust (scripts/locustfile.py): MIX is a user class of it, normal, drift or chaos.
+MIX       ?= normal
+LOAD_URL  ?= http://127.0.0.1:$(or $(PORT),8000)
+LOAD_ARGS ?= --users 10 --spawn-rate 5 --run-time 60s
+LOAD_USER  = $(if $(filter drift,$(MIX)),DriftUser,$(if $(filter chaos,$(MIX)),ChaosUser,NormalUser))
+
+load: $(call synced,dev) ## traffic for the running app with locust, headless: MIX=normal|drift|chaos; CSV stats in build/locust/
+	@mkdir -p build/locust
+	$(VENV)/bin/locust -f scripts/locustfile.py --host $(LOAD_URL) --headless $(LOAD_ARGS) \
+		--csv build/locust/$(MIX) --only-summary $(LOAD_USER)
+
+load-ui: $(call synced,dev) ## locust's web UI on http://127.0.0.1:8089 for the running app: start, watch, stop the traffic yourself
+	$(VENV)/bin/locust -f scripts/locustfile.py --host $(LOAD_URL) --web-host 127.0.0.1 --class-picker
 
 # promtool check config / check rules / test rules and amtool check-config / config routes
 # test run inside the two test modules, which also count what the tools saw. The dashboards
