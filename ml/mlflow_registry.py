@@ -56,7 +56,7 @@ def _mirrored(client, name: str, index: dict) -> dict:
     }
 
 
-def _log_pyfunc(run_id: str | None, document: dict, path: Path):
+def _log_pyfunc(experiment_id: str, run_id: str | None, document: dict, path: Path):
     """Log the version as a pyfunc model, to its run if the store holds it: its JSON file, a
     signature and an input example."""
     import mlflow
@@ -66,7 +66,9 @@ def _log_pyfunc(run_id: str | None, document: dict, path: Path):
     example = pd.DataFrame([dict(zip(document["features"], means, strict=True))])
     signature = mlflow.models.infer_signature(example, [document["classes"][0]])
     # Without its run (a version trained before tracking, or elsewhere), MLflow 3 keeps the
-    # model on its own, in the experiment.
+    # model on its own, in the active experiment: the model's, not MLflow's default one
+    # (whose artifacts would land in ./mlruns).
+    mlflow.set_experiment(experiment_id=experiment_id)
     with mlflow.start_run(run_id=run_id) if run_id else contextlib.nullcontext():
         return mlflow.pyfunc.log_model(
             name="model",
@@ -85,7 +87,7 @@ def sync(ws: Workspace) -> list[str]:
     Raises tracking.TrackingError when the store cannot be reached."""
     import mlflow
 
-    tracking.connect(ws)
+    experiment_id = tracking.connect(ws)
     client = mlflow.MlflowClient()
     name = ws.config["model"]["name"]
     index = read_index(ws.model_dir, missing_ok=True)
@@ -100,7 +102,7 @@ def sync(ws: Workspace) -> list[str]:
                 run_id = document.get("mlflow_run_id")
                 if run_id is not None and not _run_exists(client, run_id):
                     run_id = None
-                logged = _log_pyfunc(run_id, document, ws.model_dir / entry["file"])
+                logged = _log_pyfunc(experiment_id, run_id, document, ws.model_dir / entry["file"])
                 mirrored[version] = mlflow.register_model(
                     logged.model_uri, name, tags={VERSION_TAG: version, SHA256_TAG: entry["sha256"]}
                 )
