@@ -112,11 +112,11 @@ def _status(ws, args):
     found = mlflow_registry.differences(ws)  # a TrackingError says which store does not answer
     for difference in found:
         print(f"  DIFFERS: {difference}")
+    # A report, not a gate: git's registry is the truth, whatever MLflow's says.
     if found:
         print(f"MLflow's registry differs from models/index.json: {mlflow_registry.RESYNC}")
-        return 1
-    print(f"MLflow's registry matches (models:/{ws.config['model']['name']}@champion)")
-    return 0
+    else:
+        print(f"MLflow's registry matches (models:/{ws.config['model']['name']}@champion)")
 
 
 def _sync_mlflow(ws, args):
@@ -195,7 +195,7 @@ def parser() -> argparse.ArgumentParser:
     d = stage("decommission", _decommission, "retire VERSION: kept in history, never served")
     d.add_argument("version")
     d.add_argument("--reason", default="decommissioned")
-    stage("status", _status, "the registry, and where MLflow's differs (exit 1 if it does)")
+    stage("status", _status, "the registry, and where MLflow's model registry differs")
     stage("sync-mlflow", _sync_mlflow, "mirror the registry into MLflow's model registry")
     stage("verify", _verify, "load every non-retired version as the service would (exit 2 if not)")
     r = stage(

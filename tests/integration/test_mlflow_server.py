@@ -19,6 +19,10 @@ import pytest
 from tests.helpers import ROOT, require_tool, run_mlflow_server
 from tests.unit.test_ml_support import make_workspace
 
+# The fixture trains, registers, promotes and asks for the status, each a `python -m ml` of
+# its own against the server: more than the default 300 s on a busy 2-core machine.
+pytestmark = pytest.mark.timeout(900)
+
 
 def ml(ws, *args: str, uri: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "MLFLOW_TRACKING_URI": uri, "PYTHONPATH": str(ROOT)}
