@@ -25,8 +25,11 @@ load: $(call synced,dev) ## traffic for the running app with locust, headless: M
 	$(VENV)/bin/locust -f scripts/locustfile.py --host $(LOAD_URL) --headless $(LOAD_ARGS) \
 		--csv build/locust/$(MIX) --only-summary $(LOAD_USER)
 
-load-ui: $(call synced,dev) ## locust's web UI on http://127.0.0.1:8089 for the running app: start, watch, stop the traffic yourself
-	$(VENV)/bin/locust -f scripts/locustfile.py --host $(LOAD_URL) --web-host 127.0.0.1 --class-picker
+LOCUST_PORT ?= 8089
+
+load-ui: $(call synced,dev) ## locust's web UI on http://127.0.0.1:$LOCUST_PORT (8089) for the running app: pick a mix, start, watch
+	$(VENV)/bin/locust -f scripts/locustfile.py --host $(LOAD_URL) --web-host 127.0.0.1 \
+		--web-port $(LOCUST_PORT) --class-picker
 
 # promtool check config / check rules / test rules and amtool check-config / config routes
 # test run inside the two test modules, which also count what the tools saw. The dashboards
