@@ -50,7 +50,7 @@ class NormalUser(HttpUser):
     wait_time = between(0.05, 0.2)
 
     def features(self) -> dict[str, float]:
-        return random.choice(ROWS)  # nosec B311 - traffic, not secrets
+        return random.choice(ROWS)  # traffic, not secrets  # nosec B311
 
     @task
     def predict(self):
