@@ -52,7 +52,7 @@ drift-check: $(call synced,ml) ## input-bin shares and PSI of the newest data/in
 ml-status: $(call synced,ml) ## the model registry: versions, status, last event; where MLflow's differs
 	$(PY) -m ml status
 
-ml-sync: $(call synced,ml) ## mirror models/ into MLflow's model registry (alias champion = active)
+ml-sync: $(call synced,ml) # mirror models/ into MLflow's model registry (alias champion = active)
 	$(PY) -m ml sync-mlflow
 
 # The schemas are model_registry's package data. index.json refers to model.json by its $id, a

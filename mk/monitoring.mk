@@ -27,7 +27,7 @@ load: $(call synced,dev) ## traffic for the running app with locust, headless: M
 
 LOCUST_PORT ?= 8089
 
-load-ui: $(call synced,dev) ## locust's web UI on http://127.0.0.1:$LOCUST_PORT (8089) for the running app: pick a mix, start, watch
+load-ui: $(call synced,dev) # locust's web UI on http://127.0.0.1:$LOCUST_PORT (8089) for the running app: pick a mix, start, watch
 	$(VENV)/bin/locust -f scripts/locustfile.py --host $(LOAD_URL) --web-host 127.0.0.1 \
 		--web-port $(LOCUST_PORT) --class-picker
 

@@ -114,7 +114,7 @@ def _status(ws, args):
         print(f"  DIFFERS: {difference}")
     # A report, not a gate: git's registry is the truth, whatever MLflow's says.
     if found:
-        print(f"MLflow's registry differs from models/index.json: {mlflow_registry.RESYNC}")
+        print(f"MLflow's registry differs from the git registry: {mlflow_registry.RESYNC}")
     else:
         print(f"MLflow's registry matches (models:/{ws.config['model']['name']}@champion)")
 

@@ -179,6 +179,6 @@ def sync_and_report(ws: Workspace) -> bool:
             print(f"  MLflow registry: {line}")
     except tracking.TrackingError as exc:
         print(f"  MLflow registry NOT updated: the tracking store cannot be reached ({exc})")
-        print(f"  models/index.json has the change and stays the source of truth; {RESYNC}")
+        print(f"  the git registry (models/) has the change and is the source of truth; {RESYNC}")
         return False
     return True

@@ -8,6 +8,7 @@ runs, the candidate's run.
 
 import json
 import os
+import re
 import subprocess
 import sys
 from types import SimpleNamespace
@@ -85,7 +86,9 @@ def test_the_run_page_shows_the_candidates_metrics_and_trials(runs_page, recorde
 
     def shown(metric: str) -> float:
         row = f"//*[@role='row'][.//a[.='{metric}']]"
-        return float(wait.until(lambda page: page.find_element(By.XPATH, row)).text.split()[-1])
+        text = wait.until(lambda page: page.find_element(By.XPATH, row)).text
+        # The row is the metric's name, its value, and the model logged with the run, if any.
+        return float(re.search(r"-?\d+\.\d+(?:e-?\d+)?", text).group())
 
     holdout, cv = candidate["metrics"]["holdout"], candidate["metrics"]["cross_validation"]
     recorded_metrics = {

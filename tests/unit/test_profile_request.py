@@ -25,7 +25,7 @@ def profile(*args: str) -> str:
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (("--path", "/api/v1/predict"), {"jsonschema", "prometheus_client", "app/"}),
+        (("--path", "/api/v1/predict"), {"prometheus_client", "app/", "model_registry/"}),
         (("--app", "exporter"), {"prometheus_flask_exporter", "flask", "werkzeug"}),
     ],
 )
