@@ -96,7 +96,7 @@ check: setup ## the full tier, before you push: lint, validate, labs, real serve
 print-check-parts:
 	@echo $(CHECK_PARTS)
 
-test-integration: setup ## the app with real neighbours: Prometheus + Alertmanager (the monitoring story), k8s scripts, wrk
+test-integration: setup # the app with real neighbours: Prometheus + Alertmanager (the monitoring story), k8s scripts, wrk
 	$(PY) -m pytest -p no:cacheprovider $(TEST_PARALLEL) tests/integration \
 		--ignore=tests/integration/test_gunicorn.py
 

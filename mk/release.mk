@@ -35,7 +35,7 @@ registry-down: # stop the registry registry-up started (by its PID); its data st
 signing-key: # the demo's GPG release key, its public half, policy.json and the lookaside, in build/release/
 	$(RELEASE_ENV) scripts/signing_key.sh $(LOCAL_REGISTRY)/$(notdir $(IMAGE))
 
-deploy-podman: ## deploy $(IMAGE_REF) to $(ENV) on podman here: signature policy, readiness gate, rollback
+deploy-podman: # deploy $(IMAGE_REF) to $(ENV) on podman here: signature policy, readiness gate, rollback
 	@test -n "$(IMAGE_REF)" || { echo "IMAGE_REF=name@sha256:... is required" >&2; exit 2; }
 	$(RELEASE_ENV) scripts/deploy_podman.sh deploy "$(ENV)" "$(IMAGE_REF)"
 
