@@ -15,7 +15,7 @@ import pytest
 
 from scripts.launch import wait_until_up
 from tests.e2e import engine as eng
-from tests.helpers import ROOT, free_port, require_tool, start_server, stop_server
+from tests.helpers import ROOT, free_port, missing, require_tool, start_server, stop_server
 
 NEVER_READY_SECONDS = 10  # how long the never-ready release gets before its rollback
 
@@ -86,7 +86,7 @@ def loop(tmp_path_factory, engine, image):
     for tool in ("docker-registry", "skopeo", "gpg", "curl"):
         require_tool(tool)
     if not eng.is_podman(engine):
-        pytest.skip("the release loop deploys to podman")
+        missing(f"the release loop deploys to podman, not {engine}: set CONTAINER_ENGINE=podman")
     loop = ReleaseLoop(tmp_path_factory.mktemp("release"), image)
     loop.ok("registry-up")
     try:
