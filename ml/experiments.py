@@ -29,7 +29,10 @@ def tool_command(*command: str, offline: bool = False) -> list[str]:
     if uv is None:
         raise FileNotFoundError("uv is not on the PATH: start the UI with `make experiments`")
     spec = f"mlflow=={version('mlflow-skinny')}"
-    return [uv, "tool", "run", *(["--offline"] if offline else []), "--from", spec, *command]
+    # --compile-bytecode: the .pyc files are written once, when the environment is made, so
+    # that every later start reads them (mk/core.mk does the same for .venv).
+    options = ["--compile-bytecode", *(["--offline"] if offline else [])]
+    return [uv, "tool", "run", *options, "--from", spec, *command]
 
 
 def mlflow_command(*args: str) -> list[str]:
