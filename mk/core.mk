@@ -41,7 +41,8 @@ run: $(call synced,serve api-docs) ## serve the app under gunicorn on $PORT (def
 #               tool or a real server, each run once by the one target that owns it -
 #               tests/infra/* by its `validate-<area>` target, tests/docs by validate-docs
 #               and test-docs, tests/integration (but test_gunicorn.py) by test-integration,
-#               tests/browser by test-browser, tests/e2e by e2e, plus the Ansible converge
+#               tests/browser by test-browser, tests/e2e by e2e, tests/release by
+#               test-release (podman and the release loop's tools), plus the Ansible converge
 #               and the Jenkins agent's toolchain (agent-toolchain, in mk/ci.mk).
 # Directories rather than markers: `ls tests/contract` shows the fast contracts, and a test
 # that needs promtool or kubectl goes to tests/infra, beside its Python-only counterpart.
@@ -49,7 +50,7 @@ run: $(call synced,serve api-docs) ## serve the app under gunicorn on $PORT (def
 # `make pipeline` asks `make print-check-parts` for it, and tests/contract/test_ci_contract.py
 # fails when ci.yml or the Jenkinsfile (which fan out into jobs) run a part more or less.
 CHECK_PARTS := lint validate test-docs test-integration test-browser e2e ansible-test release-demo \
-	agent-toolchain
+	test-release agent-toolchain
 # Parts to leave out of this run, because the caller runs them itself (.ci/run runs the
 # Ansible converge, the release loop and the Jenkins agent beside the others):
 # make check CHECK_SKIP="ansible-test release-demo agent-toolchain"

@@ -4,7 +4,8 @@
 # very targets GitHub Actions and Jenkins call; here REGISTRY_IMAGE points at the local
 # registry instead of ghcr.io. Details: docs/cicd.md ("The release loop on one machine").
 
-.PHONY: registry-up registry-down signing-key deploy-podman deployed undeploy-podman release-demo
+.PHONY: registry-up registry-down signing-key deploy-podman deployed undeploy-podman release-demo \
+	test-release
 
 # Its Debian packages (docker-registry, skopeo, gnupg) are RELEASE_PACKAGES in mk/ci.mk.
 REGISTRY_PORT  ?= 5050
@@ -49,3 +50,10 @@ undeploy-podman: # stop and remove $(ENV)'s container on podman here
 release-demo: ## the whole release loop here: publish, sign, promote, deploy, a bad release refused and rolled back
 	$(RELEASE_ENV) REGISTRY_PORT=$(REGISTRY_PORT) CONTAINER_ENGINE=podman scripts/release-demo.sh
 
+
+# The loop's refusals, each shown with its real tool (tests/release): an unsigned image, a
+# signature moved onto another image, a release never ready, bad input, a taken port.
+test-release: setup # the release loop's tests: each bad release refused, staging left serving
+	$(MAKE) image CONTAINER_ENGINE=podman
+	RELEASE_IMAGE=$(IMAGE):$(TAG) RELEASE_IMAGE_REVISION=$(IMAGE_REVISION) \
+		$(PY) -m pytest -p no:cacheprovider -v tests/release
