@@ -3,7 +3,7 @@
 A registry is a directory (`models/` here) of JSON files:
 
     index.json               which version is active; status and history of every version
-    wine-classifier-v1.json  one model artifact per version, written once, never changed
+    wine-classifier-v1.json  one model artifact per version, never overwritten (docs/ml.md)
 
 This package is the only code that reads or writes those files. The service (`app/`) loads
 the active model with it; the training pipeline (`ml/`) writes candidates and versions and
