@@ -20,7 +20,7 @@ export PATH := $(CURDIR)/.tools/uv/bin:$(PATH)
 # processes, and where PYTHONDONTWRITEBYTECODE is set (as on the CI machine) each of them would
 # otherwise compile MLflow, ansible or checkov from source again (a registry test: 9.7 s -> 4.4 s).
 synced = $(foreach group,$(1),$(VENV)/.synced-$(group))
-DEPENDENCY_GROUPS := serve api-docs dev ml infra
+DEPENDENCY_GROUPS := serve api-docs dev load ml infra
 
 $(VENV)/.synced-%: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --inexact --compile-bytecode --no-default-groups $(if $(filter serve,$*),,--group $*)

@@ -1,33 +1,29 @@
 # Monitoring: Prometheus rules and their tests, Alertmanager routes, Grafana dashboards,
 # the load generator and the local demo stack. See docs/monitoring.md.
 
-.PHONY: demo loadgen load load-ui validate-monitoring
+.PHONY: demo load load-ui validate-monitoring
 
-LOADGEN_ARGS ?= --mode normal --rate 10 --duration 60
-DEMO_ARGS    ?=
+DEMO_ARGS ?=
 
 ##@ monitor
 
-demo: setup ## app + Prometheus + Alertmanager + drift bridge + load generator here, no Docker; Ctrl-C stops all
+demo: setup ## app + Prometheus + Alertmanager + drift bridge + locust traffic here, no Docker; Ctrl-C stops all
 	$(PY) scripts/demo.py $(DEMO_ARGS)
 
-loadgen: # traffic for the running app: LOADGEN_ARGS="--mode normal|errors|slow|drift --rate 10 --duration 60"
-	python3 scripts/loadgen.py $(LOADGEN_ARGS)
-
-# locust (scripts/locustfile.py): MIX is a user class of it, normal, drift or chaos.
+# locust (scripts/locustfile.py): MIX names one of its user classes, <Mix>User.
 MIX       ?= normal
 LOAD_URL  ?= http://127.0.0.1:$(or $(PORT),8000)
 LOAD_ARGS ?= --users 10 --spawn-rate 5 --run-time 60s
-LOAD_USER  = $(if $(filter drift,$(MIX)),DriftUser,$(if $(filter chaos,$(MIX)),ChaosUser,NormalUser))
+LOAD_USER  = $(shell mix=$(MIX); echo "$${mix^}User")
 
-load: $(call synced,dev) ## traffic for the running app with locust, headless: MIX=normal|drift|chaos; CSV stats in build/locust/
+load: $(call synced,load) ## traffic for the running app with locust, headless: MIX=normal|drift|chaos|slow; CSV stats in build/locust/
 	@mkdir -p build/locust
 	$(VENV)/bin/locust -f scripts/locustfile.py --host $(LOAD_URL) --headless $(LOAD_ARGS) \
 		--csv build/locust/$(MIX) --only-summary $(LOAD_USER)
 
 LOCUST_PORT ?= 8089
 
-load-ui: $(call synced,dev) # locust's web UI on http://127.0.0.1:$LOCUST_PORT (8089) for the running app: pick a mix, start, watch
+load-ui: $(call synced,load) # locust's web UI on http://127.0.0.1:$LOCUST_PORT (8089) for the running app: pick a mix, start, watch
 	$(VENV)/bin/locust -f scripts/locustfile.py --host $(LOAD_URL) --web-host 127.0.0.1 \
 		--web-port $(LOCUST_PORT) --class-picker
 

@@ -51,7 +51,9 @@ from pathlib import Path
 
 from bench_baselines import PATH as BASELINE_PATH
 from launch import ROOT, free_port, gunicorn_command, gunicorn_env, wait_until_up
-from loadgen import load_rows  # the sibling script: same rows as the load generator
+
+sys.path.insert(0, str(ROOT))  # the repository's ml package, when run as a script
+from ml.samples import load_rows  # the same rows the load generator sends
 
 APPS = {  # None: the service itself, started as `make run` starts it (python -m app)
     "app": None,

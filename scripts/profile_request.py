@@ -42,7 +42,7 @@ def library_of(filename: str) -> str:
 
 
 def predict_body() -> bytes:
-    from scripts.loadgen import load_rows  # the dataset's first row, as the bench posts it
+    from ml.samples import load_rows  # the dataset's first row, as the bench posts it
 
     return json.dumps({"features": load_rows(ROOT / "data" / "wine.csv")[0]}).encode()
 

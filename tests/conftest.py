@@ -5,7 +5,7 @@ import signal
 import pytest
 import yaml
 
-from scripts.loadgen import load_rows
+from ml.samples import load_rows
 from tests.helpers import ROOT, STARTED_GROUPS, group_members
 
 
