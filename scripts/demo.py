@@ -6,7 +6,8 @@ Starts, on loopback:
   * Prometheus with monitoring/prometheus/prometheus.yml and its rules (unchanged),
   * Alertmanager with monitoring/alertmanager/alertmanager.yml (unchanged),
   * the drift bridge (scripts/alert_bridge.py) and a stand-in chat that prints messages,
-  * the load generator, touring normal -> errors -> slow -> drift traffic.
+  * locust, headless (scripts/locustfile.py), touring its normal -> chaos -> slow -> drift
+    mixes; each leg's CSV stats land in build/locust/demo-<mix>_*.csv.
 Ports come from those config files (one source of truth). State lives in .run/demo/.
 Ctrl-C stops everything it started.
 
@@ -41,9 +42,12 @@ from launch import ROOT, gunicorn_command, gunicorn_env, wait_until_up  # the si
 STATE = ROOT / ".run" / "demo"
 PROMETHEUS_CONFIG = ROOT / "monitoring" / "prometheus" / "prometheus.yml"
 ALERTMANAGER_CONFIG = ROOT / "monitoring" / "alertmanager" / "alertmanager.yml"
+LOCUSTFILE = ROOT / "scripts" / "locustfile.py"
+LOCUST_STATS = ROOT / "build" / "locust"
+MIXES = ("normal", "chaos", "slow", "drift")  # user classes of the locustfile, <Mix>User
 TOUR = [
     ("normal", 120),
-    ("errors", 90),
+    ("chaos", 90),
     ("normal", 60),
     ("slow", 90),
     ("normal", 60),
@@ -127,7 +131,7 @@ class ChatSink:
 class Demo:
     def __init__(self) -> None:
         self.procs: list[tuple[str, subprocess.Popen]] = []
-        self.loadgen: subprocess.Popen | None = None
+        self.locust: subprocess.Popen | None = None
         self.stopping = threading.Event()
 
     def start(self, name: str, argv: list[str], cwd: Path = ROOT, env=None, log=True):
@@ -140,15 +144,15 @@ class Demo:
 
     def stop(self) -> None:
         self.stopping.set()
-        if self.loadgen and self.loadgen.poll() is None:
+        if self.locust and self.locust.poll() is None:
             try:  # Ctrl-C reached it too; it switches its chaos toggle off and exits
-                self.loadgen.wait(timeout=5)
+                self.locust.wait(timeout=5)
             except subprocess.TimeoutExpired:
-                self.loadgen.send_signal(signal.SIGINT)
+                self.locust.send_signal(signal.SIGINT)
                 try:
-                    self.loadgen.wait(timeout=15)
+                    self.locust.wait(timeout=15)
                 except subprocess.TimeoutExpired:
-                    self.loadgen.kill()
+                    self.locust.kill()
         for name, proc in reversed(self.procs):
             if proc.poll() is None:
                 proc.terminate()
@@ -158,17 +162,22 @@ class Demo:
                     proc.kill()
             say(f"stopped {name}")
 
-    def traffic(self, url: str, plan: list[tuple[str, float]], rate: float, until: float) -> None:
+    def traffic(self, url: str, plan: list[tuple[str, float]], users: int, until: float) -> None:
+        LOCUST_STATS.mkdir(parents=True, exist_ok=True)
         while not self.stopping.is_set():
-            for mode, seconds in plan:
-                seconds = min(seconds, until - time.monotonic())
+            for mix, seconds in plan:
+                seconds = int(min(seconds, until - time.monotonic()))
                 if self.stopping.is_set() or seconds <= 0:
                     return
-                say(f"traffic: {mode} for {seconds:.0f}s")
-                argv = [sys.executable, str(ROOT / "scripts" / "loadgen.py"), "--url", url]
-                argv += ["--mode", mode, "--rate", str(rate), "--duration", str(seconds)]
-                self.loadgen = subprocess.Popen(argv)
-                self.loadgen.wait()
+                stats = LOCUST_STATS / f"demo-{mix}"
+                say(f"traffic: {mix} for {seconds}s (locust, {users} users; stats: {stats}_*.csv)")
+                # `python -m locust`: the locust of this interpreter's venv. --only-summary:
+                # one table at the end of each leg, not one every 2 s in the chat's terminal.
+                argv = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless"]
+                argv += ["--host", url, "--users", str(users), "--spawn-rate", str(users)]
+                argv += ["--run-time", f"{seconds}s", "--csv", str(stats), "--only-summary"]
+                self.locust = subprocess.Popen([*argv, f"{mix.capitalize()}User"])
+                self.locust.wait()
 
 
 def prometheus_config(interval: str | None) -> Path:
@@ -190,14 +199,14 @@ def stop_on_sigterm(signum, frame):
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--mode", choices=("tour", "normal", "errors", "slow", "drift", "none"), default="tour"
-    )
+    parser.add_argument("--mode", choices=("tour", *MIXES, "none"), default="tour")
     parser.add_argument(
         "--no-app", action="store_true", help="do not start the app: scrape the one you run"
     )
     parser.add_argument("--interval", help="scrape and evaluation interval, e.g. 1s")
-    parser.add_argument("--rate", type=float, default=10.0, help="requests per second")
+    parser.add_argument(
+        "--users", type=int, default=2, help="locust users, each 5-20 requests a second"
+    )
     parser.add_argument("--duration", type=float, default=0, help="seconds; 0 = until Ctrl-C")
     args = parser.parse_args(argv)
 
@@ -281,12 +290,12 @@ def main(argv: list[str] | None = None) -> int:
 
         until = time.monotonic() + args.duration if args.duration else float("inf")
         if args.mode == "none":
-            say("traffic: none (send your own: make loadgen)")
+            say("traffic: none (send your own: make load MIX=normal|chaos|slow|drift)")
             while time.monotonic() < until:
                 time.sleep(1)
         else:
             plan = TOUR if args.mode == "tour" else [(args.mode, 3600)]
-            demo.traffic(app_url, plan, args.rate, until)
+            demo.traffic(app_url, plan, args.users, until)
     except KeyboardInterrupt:
         say("stopping")
     finally:
