@@ -86,11 +86,13 @@ e2e: setup image ## build the image, run it read-only and non-root, smoke-test i
 	E2E=1 CONTAINER_ENGINE=$(CONTAINER_ENGINE) E2E_IMAGE=$(IMAGE):$(TAG) \
 		E2E_IMAGE_VERSION=$(IMAGE_VERSION) E2E_IMAGE_REVISION=$(IMAGE_REVISION) \
 		E2E_IMAGE_MAX_MB=$(IMAGE_MAX_MB_$(shell cat $(IMAGE_BASE_FILE))) E2E_STOP_GRACE=$(STOP_GRACE) \
+		E2E_BASE_IMAGE=$(if $(filter local,$(shell cat $(IMAGE_BASE_FILE))),$(LOCAL_PYTHON_IMAGE),$(PYTHON_IMAGE)) \
 		$(PY) -m pytest tests/e2e -v -p no:cacheprovider
 	@echo "e2e: $(IMAGE):$(TAG) is $$(( $$($(CONTAINER_ENGINE) image inspect --format '{{.Size}}' $(IMAGE):$(TAG)) / 1000000 )) MB (base: $$(cat $(IMAGE_BASE_FILE)))"
 
 # hadolint, the compose-spec schema, promtool and amtool on compose's mounts run in the tests
 # (each also shown failing on a broken input); the Python-only contracts are in `make test`.
 validate-docker: setup # checkov (Dockerfile), hadolint, compose-spec schema, promtool/amtool on what compose mounts
-	$(VENV)/bin/checkov --quiet --compact --skip-download --framework dockerfile -f docker/Dockerfile
+	$(VENV)/bin/checkov --quiet --compact --skip-download --framework dockerfile \
+		-f docker/Dockerfile -f docker/locust.Dockerfile
 	$(PY) -m pytest -p no:cacheprovider -q tests/infra/test_dockerfile_tools.py tests/infra/test_compose_tools.py

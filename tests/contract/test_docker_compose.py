@@ -43,7 +43,7 @@ def seconds(duration: str) -> float:
 
 
 def test_the_stack_is_complete(services):
-    assert {"app", "prometheus", "alertmanager", "grafana", "loadgen"} <= set(services)
+    assert {"app", "prometheus", "alertmanager", "grafana", "locust"} <= set(services)
 
 
 def test_images_are_pinned_to_exact_versions(services):
@@ -66,10 +66,18 @@ def test_app_image_name_is_the_makefile_one(services):
     assert (DOCKER / services["app"]["build"]["context"]).resolve() == ROOT
 
 
-def test_loadgen_runs_on_the_dockerfiles_default_python(services):
-    dockerfile = (DOCKER / "Dockerfile").read_text()
-    default = re.search(r"^ARG PYTHON_IMAGE=(\S+)", dockerfile, flags=re.MULTILINE).group(1)
-    assert services["loadgen"]["image"] == default
+def default_base(dockerfile: Path) -> str:
+    text = dockerfile.read_text()
+    return re.search(r"^ARG PYTHON_IMAGE=(\S+)", text, flags=re.MULTILINE).group(1)
+
+
+def test_locust_has_an_image_of_its_own_on_the_apps_base(services):
+    """The serving image stays lean: locust is built from docker/locust.Dockerfile."""
+    build = services["locust"]["build"]
+    assert (DOCKER / build["context"]).resolve() == ROOT
+    assert build["dockerfile"] != services["app"]["build"]["dockerfile"]
+    assert default_base(ROOT / build["dockerfile"]) == default_base(DOCKER / "Dockerfile")
+    assert "--only-group load" in (ROOT / build["dockerfile"]).read_text()
 
 
 def test_every_mounted_path_exists(services):
@@ -125,14 +133,17 @@ def test_app_health_check_probes_the_readiness_route(services):
     assert "/readyz" in {rule.rule for rule in create_app().url_map.iter_rules()}
 
 
-def test_loadgen_targets_the_app_service(services):
-    command = services["loadgen"]["command"]
-    url = next(arg.split("=", 1)[1] for arg in command if arg.startswith("--url="))
-    assert url == f"http://app:{container_port(services['app'])}"
-    script = next(arg for arg in command if arg.endswith(".py"))
-    mounted = mounts(services["loadgen"])
-    workdir = services["loadgen"]["working_dir"]
+def test_locust_targets_the_app_service_with_the_repositorys_locustfile(services):
+    locust = services["locust"]
+    options = dict(arg.split("=", 1) for arg in locust["command"] if "=" in arg)
+    assert options["--host"] == f"http://app:{container_port(services['app'])}"
+    assert "--headless" in locust["command"]
+    script = options["--locustfile"]
+    mounted = mounts(locust)
+    workdir = locust["working_dir"]
     assert mounted[f"{workdir}/{script}"] == ROOT / script
+    # What the locustfile imports and reads comes from the repository too.
+    assert mounted[f"{workdir}/ml"] == ROOT / "ml" and mounted[f"{workdir}/data"] == ROOT / "data"
 
 
 def test_grafana_is_provisioned_from_monitoring_and_opens_on_the_service_dashboard(services):

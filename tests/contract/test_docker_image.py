@@ -93,6 +93,7 @@ def serving_packages() -> set[str]:
 def test_the_serving_export_of_the_lock_has_no_training_libraries(serving_packages):
     assert {"flask", "gunicorn", "prometheus-client", "jsonschema"} <= serving_packages
     assert not serving_packages & {"scikit-learn", "numpy", "scipy", "pytest", "checkov"}
+    assert not serving_packages & {"locust", "gevent"}, "locust has docker/locust.Dockerfile"
 
 
 def test_the_image_without_swagger_ui_serves_no_api_docs_in_any_environment(

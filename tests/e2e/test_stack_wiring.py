@@ -7,8 +7,9 @@ into a container of our image, which is Debian bookworm too.
 
 What it proves: Prometheus reaches the app as `app:8000` and Alertmanager as
 `alertmanager:9093` by service name, loads the monitoring part's rule files through the
-compose mounts, and scrapes live metrics; the load generator's compose command works against
-`app`. (Grafana cannot run here; tests/infra covers its provisioning paths.)
+compose mounts, and scrapes live metrics; compose's locust service, built from its own
+Dockerfile, sends its traffic to `app`. (Grafana cannot run here; tests/infra covers its
+provisioning paths.)
 """
 
 import json
@@ -168,37 +169,62 @@ def test_prometheus_scrapes_the_app_and_finds_alertmanager_by_service_name(engin
     assert result and result[0]["metric"]["git_sha"] == eng.env_or_fail("E2E_IMAGE_REVISION")
 
 
-def test_loadgen_runs_its_compose_command_against_app_by_service_name(engine, image, stack):
-    """compose's loadgen command (defaults filled in, 4 s long) from the compose mounts."""
-    loadgen = compose_service("loadgen")
-    command = [with_defaults(arg) for arg in loadgen["command"]]
-    command[0] = "python3"  # our image's interpreter stands in for the bare python image
+@pytest.fixture(scope="module")
+def locust_image(engine) -> str:
+    """docker/locust.Dockerfile, built as compose builds it, on the base `make image` used."""
+    service = compose_service("locust")
+    tag = service["image"].rsplit(":", 1)[0] + ":e2e"
+    podman_format = ["--format", "docker"] if eng.is_podman(engine) else []
+    eng.run(
+        engine,
+        "build",
+        *podman_format,
+        "-f",
+        str(COMPOSE.parent / service["build"]["context"] / service["build"]["dockerfile"]),
+        "--build-arg",
+        f"PYTHON_IMAGE={eng.env_or_fail('E2E_BASE_IMAGE')}",
+        "-t",
+        tag,
+        str((COMPOSE.parent / service["build"]["context"]).resolve()),
+        timeout=900,
+    )
+    return tag
+
+
+def test_locust_runs_its_compose_command_against_app_by_service_name(engine, locust_image, stack):
+    """compose's locust service - its image, user, mounts and command (defaults filled in,
+    5 s long) - sends predictions that Prometheus counts at `app`."""
+    locust = compose_service("locust")
+    command = [with_defaults(arg) for arg in locust["command"]]
+    command = ["--run-time=5s" if arg.startswith("--run-time=") else arg for arg in command]
     result = eng.run(
         engine,
         "run",
         "--pull=never",
         "--rm",
         "--read-only",
+        "--tmpfs",
+        "/tmp:rw,size=64m",
+        "--cap-drop",
+        "ALL",
         "--network",
         stack["network"],
         "--user",
-        loadgen["user"],
+        locust["user"],
         "--workdir",
-        loadgen["working_dir"],
-        *compose_mounts("loadgen"),
-        "--entrypoint",
-        command[0],
-        image,
-        *command[1:],
-        "--duration=4",
-        timeout=120,
+        locust["working_dir"],
+        *compose_mounts("locust"),
+        locust_image,
+        *command,
+        timeout=180,
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    assert "NormalUser" in result.stderr  # locust's log: the default mix ran
 
     def predictions_counted():
         query = 'sum(http_requests_total{job="lifecycle-lab",route="/api/v1/predict"})'
         result = api(stack["url"], "/api/v1/query?query=" + urllib.parse.quote(query))["result"]
         return result and float(result[0]["value"][1]) > 0
 
-    wait_for(predictions_counted, "the load generator's predictions in Prometheus")
+    wait_for(predictions_counted, "locust's predictions in Prometheus")

@@ -1,20 +1,24 @@
-"""docker/Dockerfile through hadolint, which must pass it and must flag a careless one.
+"""docker/Dockerfile (the app) and docker/locust.Dockerfile (the compose stack's load
+generator) through hadolint, which must pass them and must flag a careless one.
 (checkov's Dockerfile policies run in `make validate-docker`; the Dockerfile held against the
 app is tests/contract/test_docker_image.py.)"""
 
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import ROOT, require_tool
 
-DOCKERFILE = ROOT / "docker" / "Dockerfile"
+DOCKERFILES = [ROOT / "docker" / "Dockerfile", ROOT / "docker" / "locust.Dockerfile"]
 
 
-def test_hadolint_is_clean_and_every_ignore_says_why():
+@pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=lambda path: path.name)
+def test_hadolint_is_clean_and_every_ignore_says_why(dockerfile):
     hadolint = require_tool("hadolint")
-    result = subprocess.run([hadolint, str(DOCKERFILE)], capture_output=True, text=True)
+    result = subprocess.run([hadolint, str(dockerfile)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
-    lines = DOCKERFILE.read_text().splitlines()
+    lines = dockerfile.read_text().splitlines()
     for number, line in enumerate(lines):
         if "hadolint ignore=" in line:
             assert number and lines[number - 1].lstrip().startswith("#"), (
