@@ -1,6 +1,6 @@
 """The one definition of "drifted input", shared by simulate-drift and the load generator.
 
-Pure Python (no numpy): scripts/loadgen.py imports it to send drifted traffic to the
+Pure Python (no numpy): scripts/locustfile.py imports it to send drifted traffic to the
 service. The shift models a new supplier's wines: stronger, darker, more proline, a
 little less hue. Applied to real rows it moves those features out of their training
 deciles, which the service's `model_input_bin_total` and the PSI recording rule make visible.

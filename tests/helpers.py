@@ -308,3 +308,23 @@ def loaded_from_elsewhere(page, origin: str) -> list[str]:
     )
     assert loaded, "the page has loaded no resource"
     return [url for url in loaded if not url.startswith(f"{origin}/")]
+
+
+def run_locust(url: str, user_class: str, users: int, seconds: int, *options: str) -> str:
+    """One headless locust run of scripts/locustfile.py's `user_class` against `url`, as
+    `make load` runs it (without the CSV files); its output. It must exit 0."""
+    done = subprocess.run(
+        [
+            *(sys.executable, "-m", "locust", "-f", str(ROOT / "scripts" / "locustfile.py")),
+            *("--headless", "--only-summary", "--host", url),
+            *("--users", str(users), "--spawn-rate", str(users), "--run-time", f"{seconds}s"),
+            *options,
+            user_class,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout + done.stderr

@@ -4,7 +4,7 @@ rules (read in place) and 1-second intervals. Every Delivery panel must return d
 the four keys must be the numbers worked out below.
 
 The reference-traffic story of the other dashboards is tests/integration/test_monitoring_stack.py;
-its helpers (Prometheus with the test intervals, the load generator) are reused here.
+its helpers (Prometheus with the test intervals) are reused here; the traffic is locust's.
 """
 
 from __future__ import annotations
@@ -15,15 +15,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.helpers import ROOT, free_port, require_tool, run_gunicorn
+from tests.helpers import ROOT, free_port, require_tool, run_gunicorn, run_locust
 from tests.integration.test_monitoring_stack import (
-    loadgen,
+    panel_queries as dashboard_queries,
+)
+from tests.integration.test_monitoring_stack import (
     prometheus_test_config,
     run_prometheus,
     wait_for,
-)
-from tests.integration.test_monitoring_stack import (
-    panel_queries as dashboard_queries,
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(240)]
@@ -83,10 +82,8 @@ def test_four_deployments_a_rollback_and_an_incident_fill_the_delivery_dashboard
                 seen(prometheus, sha)
         with deploy("d000004") as app:
             seen(prometheus, "d000004")
-            # d is bad: every prediction fails for 3 s -> AvailabilityBudgetBurnFast pages.
-            loadgen(
-                app.url, "--mode", "errors", "--error-rate", "1", "--rate", "4", "--duration", "3"
-            )
+            # d is bad: every API request fails for 3 s -> AvailabilityBudgetBurnFast pages.
+            run_locust(app.url, "ChaosUser", 1, 3, "--chaos-error-rate", "1")
             wait_for(
                 "a page-level incident",
                 lambda: prometheus.query("namespace_incident_start:alerts_page_firing_seconds:max"),
@@ -94,7 +91,7 @@ def test_four_deployments_a_rollback_and_an_incident_fill_the_delivery_dashboard
             )
             during = {title for title, expr in panel_queries() if prometheus.query(expr)}
             # Good traffic brings the error share under the 6x window's 3 %: restored.
-            loadgen(app.url, "--mode", "normal", "--rate", "50", "--duration", "12")
+            run_locust(app.url, "NormalUser", 20, 12)
             wait_for(
                 "the incident to resolve",
                 lambda: not prometheus.query("namespace:alerts_page_firing:max"),

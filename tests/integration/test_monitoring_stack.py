@@ -1,6 +1,6 @@
 """The monitoring stack for real: the app under gunicorn (2 workers), Prometheus running this
-repository's rules, Alertmanager running its routing tree, the alert bridge, the load
-generator - all on loopback.
+repository's rules, Alertmanager running its routing tree, the alert bridge, locust sending
+traffic - all on loopback.
 
 Prometheus and Alertmanager run this repository's own config files. The test changes only
 what a test must: shorter intervals, loopback ports, where receivers post. The rules are
@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import threading
@@ -34,6 +33,7 @@ from tests.helpers import (
     free_port,
     require_tool,
     run_gunicorn,
+    run_locust,
     start_server,
     stop_server,
 )
@@ -218,13 +218,12 @@ DASHBOARDS = sorted(
     for p in (ROOT / "monitoring" / "grafana" / "dashboards").glob("*.json")
     if p.stem != "delivery"
 )
-LOADGEN = ROOT / "scripts" / "loadgen.py"
 DRIFTED_FEATURES = {"alcohol", "color_intensity", "proline", "hue"}  # ml/drift.py SHIFTS
-# Panels that show an incident and are empty without one, and the traffic that fills them.
+# Panels that show an incident and are empty without one, and the locust mix that fills them.
 INCIDENT_PANELS = {
-    "Client errors (4xx) per route": "errors",
-    "Server errors (5xx) per route": "errors",
-    "Alerts pending or firing": "drift",
+    "Client errors (4xx) per route": "ChaosUser",
+    "Server errors (5xx) per route": "ChaosUser",
+    "Alerts pending or firing": "DriftUser",
 }
 # Grafana fills these in; the test gives them the values Grafana would ($namespace: "All",
 # whose value is ".*" - this machine has no namespace label).
@@ -285,16 +284,6 @@ def runbook_links(prometheus: Prometheus) -> dict[str, str]:
         assert "${" not in url, (link["url"], row["metric"])
         found[row["metric"]["alertname"]] = url
     return found
-
-
-def loadgen(url: str, *args: str) -> None:
-    result = subprocess.run(
-        [sys.executable, str(LOADGEN), "--url", url, *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
 
 
 class Stack:
@@ -364,7 +353,7 @@ def test_the_monitoring_story(stack):
 
     # 2. Reference traffic: every recording rule yields series, every ordinary panel has
     #    data, the drift index stays low and the drift alert stays silent.
-    loadgen(stack.app.url, "--mode", "normal", "--rate", "25", "--duration", "16")
+    run_locust(stack.app.url, "NormalUser", 4, 16)
     wait_for_inputs(prometheus, at_least=200)
     for name in recording_rules():
         assert prometheus.query(name), f"recording rule {name} yields no series"
@@ -383,9 +372,7 @@ def test_the_monitoring_story(stack):
 
     # 3. An error incident: 5xx burn the availability budget -> a real page, delivered by
     #    Prometheus -> Alertmanager -> the chat receiver (a Slack-compatible webhook).
-    loadgen(
-        stack.app.url, "--mode", "errors", "--rate", "25", "--duration", "10", "--error-rate", "0.5"
-    )
+    run_locust(stack.app.url, "ChaosUser", 4, 10, "--chaos-error-rate", "0.5")
     [notified] = wait_for(
         "AvailabilityBudgetBurnFast in the chat",
         lambda: stack.chat.mentions("AvailabilityBudgetBurnFast"),
@@ -402,7 +389,7 @@ def test_the_monitoring_story(stack):
     assert links["AvailabilityBudgetBurnFast"] == link
 
     # 4. Drifted traffic: the drift alert goes pending - for exactly the shifted features.
-    loadgen(stack.app.url, "--mode", "drift", "--rate", "25", "--duration", "20")
+    run_locust(stack.app.url, "DriftUser", 4, 20)
     pending = wait_for(
         "ModelInputDrift pending",
         lambda: (
