@@ -82,8 +82,8 @@ def test_four_deployments_a_rollback_and_an_incident_fill_the_delivery_dashboard
                 seen(prometheus, sha)
         with deploy("d000004") as app:
             seen(prometheus, "d000004")
-            # d is bad: every API request fails for 3 s -> AvailabilityBudgetBurnFast pages.
-            run_locust(app.url, "ChaosUser", 1, 3, "--chaos-error-rate", "1")
+            # d is bad: every API request fails for 4 s -> AvailabilityBudgetBurnFast pages.
+            run_locust(app.url, "ChaosUser", 1, 4, "--chaos-error-rate", "1")
             wait_for(
                 "a page-level incident",
                 lambda: prometheus.query("namespace_incident_start:alerts_page_firing_seconds:max"),
@@ -91,7 +91,7 @@ def test_four_deployments_a_rollback_and_an_incident_fill_the_delivery_dashboard
             )
             during = {title for title, expr in panel_queries() if prometheus.query(expr)}
             # Good traffic brings the error share under the 6x window's 3 %: restored.
-            run_locust(app.url, "NormalUser", 20, 12)
+            run_locust(app.url, "NormalUser", 20, 15)
             wait_for(
                 "the incident to resolve",
                 lambda: not prometheus.query("namespace:alerts_page_firing:max"),
