@@ -83,7 +83,7 @@ def test_four_deployments_a_rollback_and_an_incident_fill_the_delivery_dashboard
         with deploy("d000004") as app:
             seen(prometheus, "d000004")
             # d is bad: every API request fails for 4 s -> AvailabilityBudgetBurnFast pages.
-            run_locust(app.url, "ChaosUser", 1, 4, "--chaos-error-rate", "1")
+            run_locust(app.url, "ChaosUser", 1, 8, "--chaos-error-rate", "1")
             wait_for(
                 "a page-level incident",
                 lambda: prometheus.query("namespace_incident_start:alerts_page_firing_seconds:max"),
@@ -91,7 +91,7 @@ def test_four_deployments_a_rollback_and_an_incident_fill_the_delivery_dashboard
             )
             during = {title for title, expr in panel_queries() if prometheus.query(expr)}
             # Good traffic brings the error share under the 6x window's 3 %: restored.
-            run_locust(app.url, "NormalUser", 20, 15)
+            run_locust(app.url, "NormalUser", 20, 30)
             wait_for(
                 "the incident to resolve",
                 lambda: not prometheus.query("namespace:alerts_page_firing:max"),
