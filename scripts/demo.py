@@ -3,7 +3,8 @@
 
 Starts, on loopback:
   * the app under gunicorn (2 workers, chaos enabled),
-  * Prometheus with monitoring/prometheus/prometheus.yml and its rules (unchanged),
+  * Prometheus with monitoring/prometheus/prometheus.yml and its rules (unchanged), which
+    also scrapes the environments `make deploy-podman` runs (lab 11),
   * Alertmanager with monitoring/alertmanager/alertmanager.yml (unchanged),
   * the drift bridge (scripts/alert_bridge.py) and a stand-in chat that prints messages,
   * locust, headless (scripts/locustfile.py), touring its normal -> chaos -> slow -> drift
@@ -188,6 +189,10 @@ def prometheus_config(interval: str | None) -> Path:
     config = yaml.safe_load(PROMETHEUS_CONFIG.read_text())
     config["global"].update(scrape_interval=interval, evaluation_interval=interval)
     config["rule_files"] = [str(PROMETHEUS_CONFIG.parent / f) for f in config["rule_files"]]
+    # The copy lives elsewhere: its relative paths must still name the same files.
+    for job in config["scrape_configs"]:
+        for discovery in job.get("file_sd_configs", []):
+            discovery["files"] = [str(PROMETHEUS_CONFIG.parent / f) for f in discovery["files"]]
     copy = STATE / "prometheus.yml"
     copy.write_text(yaml.safe_dump(config, sort_keys=False))
     return copy

@@ -9,7 +9,9 @@
 #      is stopped (SIGTERM: it drains, docs/service.md); not ready: the new container is
 #      removed and the previous one, which never stopped serving, stays. Either way it says so.
 # Blue/green on one host: the environment's address is the URL `status` prints (a load
-# balancer or DNS name would follow it; on Kubernetes the Service does, k8s/).
+# balancer or DNS name would follow it; on Kubernetes the Service does, k8s/). Prometheus
+# follows it too: every deploy writes the environment's scrape target to
+# $RELEASE_DIR/targets/, which monitoring/prometheus/prometheus.yml reads (file_sd_configs).
 #   scripts/deploy_podman.sh deploy ENV NAME@sha256:...
 #   scripts/deploy_podman.sh status ENV      (make deployed: name@digest and URL)
 #   scripts/deploy_podman.sh remove ENV      (make undeploy-podman)
@@ -17,7 +19,11 @@ set -euo pipefail
 
 action=${1:?deploy, status or remove}
 environment=${2:?the environment, e.g. staging}
-label="lifecycle-lab.environment=${DEPLOY_NAME:?}-$environment"
+namespace="${DEPLOY_NAME:?}-$environment" # as the Kubernetes namespaces are named (k8s/overlays)
+label="lifecycle-lab.environment=$namespace"
+# The environment's scrape target for Prometheus, with the namespace label that the DORA rules
+# and the Delivery dashboard group environments by.
+target_file="${RELEASE_DIR:?}/targets/$namespace.json"
 
 die() {
   echo "deploy-podman: $*" >&2
@@ -28,6 +34,12 @@ die() {
 current() { podman ps --filter "label=$label" --format '{{.Names}}' | head -n 1; }
 image_of() { podman inspect --format '{{index .Config.Labels "lifecycle-lab.image"}}' "$1"; }
 url_of() { echo "http://$(podman port "$1" 8000)"; }
+publish_target() { # publish_target URL: write it atomically (Prometheus may read at any time)
+  mkdir -p "${target_file%/*}"
+  printf '[{"targets": ["%s"], "labels": {"namespace": "%s"}}]\n' "${1#http://}" "$namespace" \
+    >"$target_file.new"
+  mv "$target_file.new" "$target_file"
+}
 describe() {
   local name
   name=$(current)
@@ -46,6 +58,7 @@ case $action in
       podman rm --force --time 30 "$name" >/dev/null
       echo "deploy-podman: removed $name"
     done
+    rm -f "$target_file"
     exit 0
     ;;
   deploy) ;;
@@ -69,6 +82,7 @@ fi
 digest=${image_ref##*@sha256:}
 name="$DEPLOY_NAME-$environment-${digest:0:12}"
 if [[ $(current) == "$name" ]]; then
+  publish_target "$(url_of "$name")"
   echo "deploy-podman: $environment already runs $image_ref at $(url_of "$name")"
   exit 0
 fi
@@ -106,6 +120,9 @@ until curl -fsS --max-time 2 "$url/readyz" >/dev/null 2>&1; do
   sleep 1
 done
 
+# Ready: Prometheus scrapes the new release from now on (a release the gate refused never
+# served, so it is no deployment in the DORA series), then the old one stops.
+publish_target "$url"
 previous=$(podman ps --filter "label=$label" --format '{{.Names}}' | grep -vx "$name" || true)
 for old in $previous; do
   podman stop --time 30 "$old" >/dev/null # SIGTERM: the old release drains, then exits

@@ -173,6 +173,10 @@ def test_compose_scrape_config_differs_from_the_local_one_only_in_targets(servic
         text = json.dumps(config, sort_keys=True)
         return re.sub(r'"targets": \[[^\]]*\]', '"targets": []', text)
 
+    # The podman environments (file_sd, lab 11) live on the host's loopback, out of reach of
+    # the compose network: the compose Prometheus does not look for them.
+    for job in local["scrape_configs"]:
+        job.pop("file_sd_configs", None)
     assert without_targets(ours) == without_targets(local)
     jobs = {job["job_name"]: job["static_configs"][0]["targets"] for job in ours["scrape_configs"]}
     assert jobs["lifecycle-lab"] == [f"app:{container_port(services['app'])}"]

@@ -136,3 +136,18 @@ def test_the_local_scrape_target_is_the_apps_default_port():
     [job] = [job for job in config["scrape_configs"] if job["job_name"] == "lifecycle-lab"]
     [target] = job["static_configs"][0]["targets"]
     assert target == f"127.0.0.1:{Settings.from_env({}).port}"
+
+
+def test_the_local_prometheus_reads_the_targets_the_podman_deploys_write():
+    """scripts/deploy_podman.sh writes each environment's scrape target to
+    $RELEASE_DIR/targets/<namespace>.json; prometheus.yml must look in that very folder, the
+    one RELEASE_DIR names by default (mk/release.mk)."""
+    config = yaml.safe_load((PROMETHEUS_DIR / "prometheus.yml").read_text())
+    [job] = [job for job in config["scrape_configs"] if job["job_name"] == "lifecycle-lab"]
+    [discovery] = job["file_sd_configs"]
+    [pattern] = discovery["files"]
+    release_mk = (ROOT / "mk" / "release.mk").read_text()
+    [release_dir] = re.findall(r"^RELEASE_DIR\s*\?=\s*\$\(CURDIR\)/(\S+)$", release_mk, re.M)
+    assert (PROMETHEUS_DIR / pattern).resolve() == ROOT / release_dir / "targets" / "*.json"
+    deploy = (ROOT / "scripts" / "deploy_podman.sh").read_text()
+    assert 'target_file="${RELEASE_DIR:?}/targets/$namespace.json"' in deploy
