@@ -8,14 +8,17 @@ exit, and staging still serving the digest it served before.
 
 import os
 import shutil
+import statistics
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
 from scripts.launch import wait_until_up
 from tests.e2e import engine as eng
-from tests.helpers import ROOT, free_port, start_server, stop_server
+from tests.helpers import ROOT, free_port, missing, require_tool, start_server, stop_server
+from tests.integration.test_monitoring_stack import prometheus_test_config, run_prometheus, wait_for
 
 NEVER_READY_SECONDS = 10  # how long the never-ready release gets before its rollback
 
@@ -213,3 +216,98 @@ def test_registry_up_on_a_taken_port_says_so(loop, tmp_path):
         assert not (tmp_path / "registry.pid").exists()
     finally:
         stop_server(squatter)
+
+
+def git(*args: str) -> str:
+    result = subprocess.run(["git", *args], cwd=ROOT, check=True, capture_output=True, text=True)
+    return result.stdout
+
+
+def test_deploys_and_a_rollback_move_the_delivery_series(loop, good, revision):
+    """A real Prometheus, with the repository's rules, scrapes the environments the deploys
+    write for it (file_sd_configs, as monitoring/prometheus/prometheus.yml reads them).
+
+    production runs an older commit O, then the tested build H (which brings every commit
+    since O: GIT_CHANGES), then O again - a rollback. By hand: two deployments (O -> H -> O;
+    O's first start is none, Prometheus saw nothing before it), one rollback, one failed
+    deployment (H: an older commit replaced it within the hour), a change failure rate of
+    1/2, and for every commit H brings a lead time of H's start minus the commit's time.
+    O is the tested image under O's sha and commit time (GIT_SHA, GIT_COMMIT_TIME and the
+    revision label, as `make image` at O would set them): building O itself takes minutes."""
+    require_tool("prometheus")
+    head = revision
+    history = [line.split() for line in git("log", "--format=%H %ct %cI", head).splitlines()]
+    committed = {sha: int(seconds) for sha, seconds, _ in history}
+    # O: two commits back at least, so that H brings a batch (H and the commits between).
+    older = [entry for entry in history[2:] if int(entry[1]) < committed[head]]
+    if not older:
+        missing("an older commit two back in git's history (a shallow clone? fetch-depth: 0)")
+    o_sha, _, o_time = older[0]
+    brought = git("log", "--format=%H", f"{o_sha}..{head}").split()  # H and its batch
+    assert len(brought) >= 2
+    loop.build(
+        "test-older",
+        f"ENV GIT_SHA={o_sha} GIT_COMMIT_TIME={o_time}",
+        f"LABEL org.opencontainers.image.revision={o_sha}",
+    )
+    older_ref = loop.publish("test-older")
+    loop.ok("sign", IMAGE_REF=older_ref)
+
+    port = free_port()
+    config = prometheus_test_config(free_port(), port, free_port())
+    [job] = [job for job in config["scrape_configs"] if job["job_name"] == "lifecycle-lab"]
+    del job["static_configs"]  # only the environments the deploys write
+    targets = loop.workdir / "release" / "targets"
+    job["file_sd_configs"][0]["files"] = [str(targets / "*.json")]
+    namespace = f"{loop.variables['DEPLOY_NAME']}-production"
+
+    def value(record: str) -> float | None:
+        result = prometheus.query(f'{record}{{namespace="{namespace}"}}')
+        return float(result[0]["value"][1]) if result else None
+
+    def runs(sha: str) -> None:
+        wait_for(
+            f"Prometheus to see production run {sha}",
+            lambda: value("namespace:app_commit_timestamp_seconds:max") == committed[sha],
+            timeout=60,
+        )
+
+    def lead_times(shas: list[str]) -> dict[str, float]:
+        """The lead time of each of `shas` running in production, once Prometheus has all."""
+        query = f'namespace_git_sha:app_lead_time_seconds:min{{namespace="{namespace}"}}'
+
+        def found() -> dict[str, float]:
+            samples = prometheus.query(query)
+            times = {s["metric"]["git_sha"]: float(s["value"][1]) for s in samples}
+            return times if set(shas) <= times.keys() else {}
+
+        return wait_for(f"lead times of {shas}", found, timeout=60)
+
+    with run_prometheus(config, port) as prometheus:
+        try:
+            loop.ok("deploy-podman", ENV="production", IMAGE_REF=older_ref)
+            runs(o_sha)
+            leads = lead_times([o_sha])
+            before = time.time()
+            loop.ok("deploy-podman", ENV="production", IMAGE_REF=good)
+            after = time.time()
+            runs(head)
+            leads |= lead_times(brought)
+            for sha in brought:  # each from the time of its commit to the start of H's process
+                assert before - 1 <= committed[sha] + leads[sha] <= after + 1, sha
+            loop.ok("deploy-podman", ENV="production", IMAGE_REF=older_ref)  # the rollback
+            runs(o_sha)
+            wait_for(
+                "two deployments",
+                lambda: value("namespace:app_deployments:changes1d") == 2,
+                timeout=30,
+            )
+            assert value("namespace:app_rollbacks:resets1d") == 1
+            assert value("namespace:app_failed_deployments:count1d") == 1
+            assert value("namespace:app_change_failure:ratio1d") == 0.5
+            # The median over every commit that ran today, each with its first start.
+            expected = statistics.median(leads[sha] for sha in [o_sha, *brought])
+            assert value("namespace:app_lead_time_seconds:median1d") == pytest.approx(expected)
+        finally:
+            loop.make("undeploy-podman", ENV="production")
+    assert not (targets / f"{namespace}.json").exists()
