@@ -8,7 +8,11 @@ runs exactly the image that was tested and signed:
     python3 scripts/deploy_overlay.py --env staging --image ghcr.io/o/r@sha256:... --apply
 
 --render prints the manifests (works without a cluster); --apply runs `kubectl apply -k` and
-waits for every Deployment's rollout. A rollout that is not ready within $ROLLOUT_TIMEOUT is
+waits for every Deployment's rollout. Each Deployment is annotated with the commit it runs
+(this checkout's, the one the pipeline built the image from); the next --apply reads that
+annotation and hands the app every commit since as GIT_CHANGES, so that lead time counts each
+commit a deployment brings (DORA). --render cannot know the running commit (no cluster): it
+sets no GIT_CHANGES. A rollout that is not ready within $ROLLOUT_TIMEOUT is
 undone (`kubectl rollout undo`: back to the previous revision) and the exit status is non-zero,
 naming the Deployment that failed.
 
@@ -33,6 +37,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 OVERLAYS = ROOT / "k8s" / "overlays"
 ROLLOUT_TIMEOUT = os.environ.get("ROLLOUT_TIMEOUT", "300s")
+# Left on each Deployment by the deploy: the commit it runs (see the module's docstring).
+REVISION_ANNOTATION = "lifecycle-lab/git-sha"
 # name[:tag] or name@sha256:<64 hex>; the name may carry a registry host and path.
 IMAGE_REF = re.compile(
     r"^(?P<name>[a-z0-9][a-z0-9._/:-]*?)"
@@ -60,7 +66,40 @@ def base_image_name() -> str:
     return split_image(name)["name"] if IMAGE_REF.match(name) else name
 
 
-def write_kustomization(env: str, image: str, base_name: str) -> Path:
+def git(*args: str) -> str | None:
+    """git's output in this checkout, or None where git cannot answer (no checkout, a shallow
+    clone that lacks a commit)."""
+    result = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def changes_since(previous: str | None, revision: str | None) -> str:
+    """GIT_CHANGES: the commits `revision` brings beyond itself since `previous`, as
+    `sha=ISO 8601` pairs (app/config.py); none where git cannot tell."""
+    if not previous or not revision:
+        return ""
+    log = git("log", "--format=%H=%cI", f"{previous}..{revision}")
+    return " ".join(line for line in (log or "").splitlines() if not line.startswith(revision))
+
+
+def deployed_revision(env: str) -> str | None:
+    """The commit the environment's Deployments run, from the annotation the previous deploy
+    left; None on a first deploy (or one made before deploys left it)."""
+    listed = kubectl(
+        "get", "-k", str(OVERLAYS / env), "-o", "json", "--ignore-not-found", capture=True
+    )
+    items = json.loads(listed).get("items", []) if listed.strip() else []
+    revisions = {
+        item["metadata"].get("annotations", {}).get(REVISION_ANNOTATION)
+        for item in items
+        if item.get("kind") == "Deployment"
+    }
+    return revisions.pop() if len(revisions) == 1 else None
+
+
+def write_kustomization(
+    env: str, image: str, base_name: str, revision: str | None = None, changes: str = ""
+) -> Path:
     overlay = OVERLAYS / env
     if not (overlay / "kustomization.yaml").is_file():
         known = sorted(p.name for p in OVERLAYS.iterdir()) if OVERLAYS.is_dir() else []
@@ -79,6 +118,25 @@ def write_kustomization(env: str, image: str, base_name: str) -> Path:
         "resources": [os.path.relpath(overlay, build_dir)],
         "images": [pin],
     }
+    if revision:
+        annotate = [
+            {
+                "op": "add",
+                "path": "/metadata/annotations/" + REVISION_ANNOTATION.replace("/", "~1"),
+                "value": revision,
+            }
+        ]
+        kustomization["patches"] = [
+            {"target": {"kind": "Deployment"}, "patch": json.dumps(annotate)}
+        ]
+    if changes:
+        kustomization["configMapGenerator"] = [
+            {
+                "name": "lifecycle-lab-env",
+                "behavior": "merge",
+                "literals": [f"GIT_CHANGES={changes}"],
+            }
+        ]
     # JSON is valid YAML, and json needs no third-party package.
     (build_dir / "kustomization.yaml").write_text(json.dumps(kustomization, indent=2) + "\n")
     return build_dir
@@ -170,11 +228,20 @@ def main(argv: list[str] | None = None) -> int:
     action.add_argument("--apply", action="store_true", help="kubectl apply and wait")
     args = parser.parse_args(argv)
 
-    build_dir = write_kustomization(args.env, args.image, args.base_image or base_image_name())
+    base_name = args.base_image or base_image_name()
+    revision = git("rev-parse", "HEAD")
     if args.render:
+        build_dir = write_kustomization(args.env, args.image, base_name, revision)
         sys.stdout.write(kubectl("kustomize", str(build_dir), capture=True))
         return 0
     with kubeconfig_from_environment():
+        previous = deployed_revision(args.env)
+        changes = changes_since(previous, revision)
+        print(
+            f"deploy: {revision} replaces {previous or 'no known commit'}; GIT_CHANGES: "
+            f"{len(changes.split())} earlier commit(s)"
+        )
+        build_dir = write_kustomization(args.env, args.image, base_name, revision, changes)
         kubectl("apply", "-k", str(build_dir))
         failures = wait_or_roll_back(build_dir)
     if failures:
