@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The real test of the VM deployment path (make ansible-test; run `make wheel` first):
 #   1. start two fresh Debian "VMs" (systemd containers, scripts/ansible-target.sh);
-#   2. converge them with ansible/playbooks/deploy.yml, one host at a time;
+#   2. converge them with ansible/playbooks/deploy.yml, one host at a time (at HEAD~2:
+#      its sha and commit time, HEAD's wheel);
 #   3. converge again: every host must report changed=0 (idempotence);
 #   4. on each host, through nginx: /readyz 200, a prediction, the request id passed on,
 #      /metrics; gunicorn running as the unprivileged user; the unit's hardening in force;
-#   5. a broken deploy on the first host must stop the rollout before the second host.
+#   5. a broken deploy of HEAD on the first host must stop the rollout before the second
+#      host, and must have told the app the commit HEAD brings since HEAD~2 (GIT_CHANGES).
 # Logs go to reports/ansible/. The containers are removed at the end, whatever happens.
 #
 # Environment: KEEP_TARGETS=1 keeps the containers for a look around
@@ -36,6 +38,12 @@ trap cleanup EXIT
 
 git_sha=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 git_commit_time=$(git log -1 --format=%cI 2>/dev/null || echo unknown)
+# The commit the hosts run first (metadata only: the wheel is HEAD's), and what the deploy of
+# HEAD in step 5 brings beyond itself since then: the role must find the same range.
+older_sha=$(git rev-parse --short HEAD~2)
+older_commit_time=$(git log -1 --format=%cI "$older_sha")
+older=(-e "app_service_git_sha=$older_sha" -e "app_service_git_commit_time=$older_commit_time")
+expected_changes=$(git log --format=%H=%cI "$older_sha..HEAD" | tail -n +2 | paste -sd ' ')
 # shellcheck disable=SC2206 # word splitting of the extra arguments is intended
 extra=(${ANSIBLE_EXTRA_ARGS:-})
 
@@ -60,8 +68,9 @@ step "build the target image and start ${#hosts[@]} fresh hosts"
 scripts/ansible-target.sh build
 scripts/ansible-target.sh start "${hosts[@]}"
 
-step "converge (log: $logs/converge.log)"
-converge "$logs/converge.log" || { tail -n 40 "$logs/converge.log"; fail "the first converge failed"; }
+step "converge at $older_sha (log: $logs/converge.log)"
+converge "$logs/converge.log" "${older[@]}" ||
+  { tail -n 40 "$logs/converge.log"; fail "the first converge failed"; }
 recap "$logs/converge.log"
 main_pids() {
   local host
@@ -70,7 +79,7 @@ main_pids() {
 pids_before=$(main_pids)
 
 step "converge again: nothing may change (log: $logs/idempotence.log)"
-converge "$logs/idempotence.log" || { tail -n 40 "$logs/idempotence.log"; fail "the second converge failed"; }
+converge "$logs/idempotence.log" "${older[@]}" || { tail -n 40 "$logs/idempotence.log"; fail "the second converge failed"; }
 recap "$logs/idempotence.log"
 [[ $(recap "$logs/idempotence.log" | wc -l) -eq ${#hosts[@]} ]] || fail "the recap does not list every host"
 recap "$logs/idempotence.log" | awk '$2 != 0 || $3 != 0 || $4 != 0 { bad = 1 } END { exit bad }' || {
@@ -184,8 +193,8 @@ PY
 done
 
 step "a broken deploy on the first host stops the rollout (log: $logs/rollout-stop.log)"
-# The change for every host: LOG_LEVEL=WARNING. The break, on the first host only: a model
-# directory that does not exist, so that host never becomes ready.
+# The change for every host: HEAD (the hosts ran HEAD~2) and LOG_LEVEL=WARNING. The break, on
+# the first host only: a model directory that does not exist, so that host never becomes ready.
 override=$(mktemp --suffix=.yml)
 trap 'rm -f "$override"; cleanup' EXIT
 printf 'all:\n  hosts:\n    %s:\n      app_service_extra_env: {MODEL_DIR: /nonexistent}\n' \
@@ -202,5 +211,9 @@ fi
 podman exec "${hosts[1]}" grep -qx LOG_LEVEL=INFO /etc/lifecycle-lab/env ||
   fail "${hosts[1]} was changed although the rollout should have stopped"
 echo "ok   ${hosts[0]} failed its readiness check; ${hosts[1]} was not touched (still LOG_LEVEL=INFO)"
+changes=$(podman exec "${hosts[0]}" sed -n 's/^GIT_CHANGES=//p' /etc/lifecycle-lab/env)
+[[ $changes == "$expected_changes" ]] ||
+  fail "${hosts[0]}: GIT_CHANGES is '$changes', not the commits since $older_sha: '$expected_changes'"
+echo "ok   ${hosts[0]} was told the $(wc -w <<<"$changes") commit(s) $git_sha brings since $older_sha (GIT_CHANGES)"
 
 step "done in $((SECONDS - started))s"
