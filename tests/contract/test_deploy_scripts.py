@@ -20,8 +20,9 @@ DIGEST = "sha256:" + "ab" * 32
 IMAGE = f"ghcr.io/student/lifecycle-lab@{DIGEST}"
 
 # FAKE_READY: "always", "never", or "after-undo" (the new revision is never ready, the
-# previous one is). FAKE_UNDO=fail makes `rollout undo` fail (a first deploy). Each call is a
-# JSON line in FAKE_LOG, with the kubeconfig it saw and that file's mode.
+# previous one is). FAKE_UNDO=fail makes `rollout undo` fail (a first deploy). FAKE_RUNNING:
+# the commit the Deployment's annotation names (none without it). Each call is a JSON line in
+# FAKE_LOG, with the kubeconfig it saw and that file's mode.
 FAKE_KUBECTL = """\
 #!{python}
 import json, os, stat, sys
@@ -39,9 +40,12 @@ undone = any(call[:2] == ["rollout", "undo"] for call in calls)
 if args[0] == "apply":
     print("deployment.apps/lifecycle-lab configured")
 elif args[0] == "get":
+    running = os.environ.get("FAKE_RUNNING")
+    annotations = {{"lifecycle-lab/git-sha": running}} if running else {{}}
     print(json.dumps({{"items": [
         {{"kind": "Service", "metadata": {{"name": "lifecycle-lab", "namespace": "ns"}}}},
-        {{"kind": "Deployment", "metadata": {{"name": "lifecycle-lab", "namespace": "ns"}}}},
+        {{"kind": "Deployment", "metadata": {{"name": "lifecycle-lab", "namespace": "ns",
+                                            "annotations": annotations}}}},
     ]}}))
 elif args[:2] == ["rollout", "status"]:
     ready = os.environ["FAKE_READY"]
@@ -92,10 +96,27 @@ def test_a_ready_rollout_deploys_and_never_rolls_back(tmp_path):
     result, calls = deploy(tmp_path, "always")
     assert result.returncode == 0, result.stderr
     assert f"deployed {IMAGE} to staging" in result.stdout
-    assert verbs(calls)[0].startswith("apply -k")
+    # First the commit staging runs (for GIT_CHANGES), read from the overlay's live objects.
+    assert calls[0]["args"][:3] == ["get", "-k", str(ROOT / "k8s/overlays/staging")]
+    assert verbs(calls)[1] == "apply -k"
+    assert "replaces no known commit; GIT_CHANGES: 0 earlier commit(s)" in result.stdout
     assert "rollout undo" not in verbs(calls)
     status = next(call["args"] for call in calls if call["args"][:2] == ["rollout", "status"])
     assert status[2:] == ["deployment/lifecycle-lab", "-n", "ns", "--timeout=7s"]
+
+
+def test_the_deploy_reads_the_running_commit_and_annotates_the_new_one(tmp_path):
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout.strip()
+    result, _ = deploy(tmp_path, "always", FAKE_RUNNING=head)
+    assert result.returncode == 0, result.stderr
+    # The same commit again brings nothing beyond itself (tests/infra: a range of history).
+    assert f"deploy: {head} replaces {head}; GIT_CHANGES: 0 earlier commit(s)" in result.stdout
+    applied = json.loads((ROOT / "build/deploy-staging/kustomization.yaml").read_text())
+    [patch] = applied["patches"]
+    assert json.loads(patch["patch"])[0]["value"] == head
+    assert "configMapGenerator" not in applied
 
 
 def test_a_rollout_that_never_gets_ready_is_rolled_back_and_fails_naming_it(tmp_path):
