@@ -58,8 +58,11 @@ CHECK_SKIP  ?=
 
 # pytest-xdist runs test files side by side, one process per core (at most four: each imports
 # scikit-learn and MLflow); a file's tests stay together, so its module fixtures run once.
-# make test, test-unit and test-integration use it; TEST_PARALLEL= runs files one by one.
+# make test and test-unit use it; TEST_PARALLEL= runs files one by one.
 TEST_PARALLEL ?= --numprocesses=auto --maxprocesses=4 --dist=loadfile
+# The integration tests mostly wait - for alert windows, locust's run-times, servers to start
+# (a 2-core machine sat 59 % idle under two workers) - so they get four workers on any machine.
+INTEGRATION_PARALLEL ?= --numprocesses=4 --dist=loadfile
 
 test: setup ## the fast tier (<= 90 s, Python only): unit, the app under real gunicorn, contracts
 	@started=$$SECONDS; status=0; \
@@ -101,7 +104,7 @@ print-check-parts:
 	@echo $(CHECK_PARTS)
 
 test-integration: setup # the app with real neighbours: Prometheus + Alertmanager (the monitoring story), k8s scripts, wrk
-	$(PY) -m pytest -p no:cacheprovider $(TEST_PARALLEL) tests/integration \
+	$(PY) -m pytest -p no:cacheprovider $(INTEGRATION_PARALLEL) tests/integration \
 		--ignore=tests/integration/test_gunicorn.py
 
 test-unit: setup # only the unit tests
