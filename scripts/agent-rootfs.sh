@@ -17,6 +17,12 @@ rootfs=${1:?directory of the root file system, e.g. /var/tmp/lifecycle-lab-agent
 suite=trixie
 packages=docker/jenkins/packages.txt
 
+# One build at a time: a second call (`make agent-toolchain` while .ci/run's early build still
+# runs) waits here for the first, then finds the root file system built.
+mkdir -p "$(dirname "$rootfs")"
+exec 9>"$rootfs.lock"
+flock 9
+
 if [[ -f $rootfs/etc/agent-packages.txt ]] && cmp -s "$packages" "$rootfs/etc/agent-packages.txt"; then
   echo "agent-rootfs: $rootfs already holds $packages"
   exit 0
