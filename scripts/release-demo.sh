@@ -44,11 +44,13 @@ expect_failure() { # expect_failure NAME WHY COMMAND...: the command must fail, 
 line() { printf 'release-demo: %-30s %-72s %4ss\n' "$1" "$2" "$last_time"; }
 ref() { cat "$IMAGE_REF_FILE"; }
 
-# Whatever happens, leave nothing running: the two environments, then the registry.
+# Whatever happens, leave nothing running: the two environments, the registry, and the
+# gpg-agent that signing started for the demo key's GNUPGHOME.
 cleanup() {
   make -s undeploy-podman ENV=staging >>"$log" 2>&1 || true
   make -s undeploy-podman ENV=production >>"$log" 2>&1 || true
   make -s registry-down >>"$log" 2>&1 || true
+  gpgconf --kill gpg-agent >>"$log" 2>&1 || true
 }
 trap cleanup EXIT
 

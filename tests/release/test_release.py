@@ -94,6 +94,9 @@ def loop(tmp_path_factory, engine, image):
     finally:
         loop.make("undeploy-podman", ENV="staging")
         loop.ok("registry-down")
+        # The gpg-agent that signing started for this module's key outlives gpg: stop it too.
+        gnupg = {**os.environ, "GNUPGHOME": str(loop.workdir / "release" / "gnupg")}
+        subprocess.run(["gpgconf", "--kill", "gpg-agent"], env=gnupg, check=False)
 
 
 @pytest.fixture(scope="module")
