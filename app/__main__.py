@@ -46,24 +46,33 @@ PASSED_ON = (
 READY_WITHIN_SECONDS = 60  # after that, /readyz itself says what is missing
 
 
+def wait_until_up(url: str, proc: subprocess.Popen, timeout: float = 60) -> str | None:
+    """Poll `url` until it answers 200. None when it does; otherwise why not (the process
+    exited, or the time ran out). The scripts and tests that start a server wait with it too
+    (scripts/launch.py)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return f"exited with {proc.returncode}"
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310  # nosec B310
+                if response.status == 200:
+                    return None
+        except OSError:  # not listening yet, or a 503 (HTTPError is an OSError)
+            pass
+        time.sleep(0.2)
+    return f"not ready after {timeout}s"
+
+
 def announce_when_ready(settings: Settings, gunicorn: subprocess.Popen) -> None:
     """Log the URLs to open once /readyz answers 200 (never, if gunicorn stops first)."""
     host = "localhost" if settings.host == ALL_INTERFACES else settings.host
     url = f"http://{host}:{settings.port}"
-    deadline = time.monotonic() + READY_WITHIN_SECONDS
-    while gunicorn.poll() is None:
-        try:
-            with urllib.request.urlopen(url + "/readyz", timeout=2):  # noqa: S310  # nosec B310
-                break
-        except OSError:  # not listening yet, or a 503 (HTTPError is an OSError)
-            if time.monotonic() > deadline:
-                log.warning(f"not ready after {READY_WITHIN_SECONDS} s: see {url}/readyz")
-                return
-            time.sleep(0.5)
-    else:
-        return
-    docs = f", API docs at {url}/docs/" if settings.api_docs else ""
-    log.info(f"ready: serving at {url}/{docs}", extra={"url": url})
+    if wait_until_up(url + "/readyz", gunicorn, READY_WITHIN_SECONDS) is None:
+        docs = f", API docs at {url}/docs/" if settings.api_docs else ""
+        log.info(f"ready: serving at {url}/{docs}", extra={"url": url})
+    elif gunicorn.poll() is None:
+        log.warning(f"not ready after {READY_WITHIN_SECONDS} s: see {url}/readyz")
 
 
 def main() -> int:

@@ -50,7 +50,9 @@ import urllib.request
 from pathlib import Path
 
 from bench_baselines import PATH as BASELINE_PATH
-from launch import ROOT, free_port, gunicorn_command, gunicorn_env, wait_until_up
+from launch import ROOT, free_port, gunicorn_command, gunicorn_env
+
+from app.__main__ import wait_until_up
 
 sys.path.insert(0, str(ROOT))  # the repository's ml package, when run as a script
 from ml.samples import load_rows  # the same rows the load generator sends

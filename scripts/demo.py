@@ -38,7 +38,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import yaml
-from launch import ROOT, gunicorn_command, gunicorn_env, wait_until_up  # the sibling script
+from launch import ROOT, gunicorn_command, gunicorn_env  # the sibling script
+
+from app.__main__ import wait_until_up
 
 STATE = ROOT / ".run" / "demo"
 PROMETHEUS_CONFIG = ROOT / "monitoring" / "prometheus" / "prometheus.yml"

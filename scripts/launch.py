@@ -1,14 +1,11 @@
 """How this repository starts its own gunicorn on loopback: the tests, `make bench` and
-`make demo` all build the command and the environment here (and the scripts wait for it
-here), so they run the service the way `make run` and the container do
-(app/gunicorn.conf.py) and cannot drift apart."""
+`make demo` all build the command and the environment here (and wait for it with the
+server's own `wait_until_up`, app/__main__.py), so they run the service the way `make run`
+and the container do (app/gunicorn.conf.py) and cannot drift apart."""
 
 import os
 import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 from model_registry import DEFAULT_MODEL_DIR
@@ -44,20 +41,3 @@ def gunicorn_env(port: int, metrics_dir: Path, **settings: str) -> dict[str, str
         "PYTHONPATH": str(ROOT),
         **settings,
     }
-
-
-def wait_until_up(url: str, proc: subprocess.Popen, timeout: float = 60) -> str | None:
-    """Poll `url` until it answers 200. None when it does; otherwise why not (the process
-    exited, or the time ran out), for the caller's own error message."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            return f"exited with {proc.returncode}"
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # loopback URL  # nosec B310
-                if response.status == 200:
-                    return None
-        except OSError:
-            pass
-        time.sleep(0.2)
-    return f"not ready after {timeout}s"

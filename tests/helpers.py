@@ -25,8 +25,9 @@ from pathlib import Path
 
 import pytest
 
+from app.__main__ import wait_until_up
 from app.observability import children_of
-from scripts.launch import ROOT, free_port, gunicorn_command, gunicorn_env, wait_until_up
+from scripts.launch import ROOT, free_port, gunicorn_command, gunicorn_env
 
 VENV_BIN = Path(sys.executable).parent
 

@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from scripts.launch import wait_until_up
+from app.__main__ import wait_until_up
 from tests.helpers import (
     ROOT,
     free_port,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.launch import wait_until_up
+from app.__main__ import wait_until_up
 from tests.e2e import engine as eng
 from tests.helpers import ROOT, free_port, missing, require_tool, start_server, stop_server
 from tests.integration.test_monitoring_stack import prometheus_test_config, run_prometheus, wait_for
